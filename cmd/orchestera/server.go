@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/config"
+	"github.com/orchestera/orchestera/internal/githubauth"
+	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/store"
+	"github.com/orchestera/orchestera/internal/version"
+)
+
+type serverOptions struct {
+	home, listen, databaseURL, mode, publicURL, logFormat string
+	github                                                githubauth.Config
+}
+
+func newServerCommand() *cobra.Command {
+	o := &serverOptions{}
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the Orchestera control plane",
+		Long: `Run the control plane: the HTTP API, the store and (later) the background workers.
+
+Local mode (the default) keeps everything on this machine: SQLite in
+$ORCHESTERA_HOME/orchestera.db, an organization "personal" with one admin, and a
+client config so the other commands work with no login.
+
+Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
+		Example: `  orchestera server
+  orchestera server --listen 127.0.0.1:0
+  orchestera server --mode hosted --database-url postgres://orchestera@db/orchestera \
+    --public-url https://orchestera.example.com --github-client-id Iv1.abc`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.home = cmd.Flag("home").Value.String()
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServer(ctx, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", envOr("ORCHESTERA_LISTEN", "127.0.0.1:7420"), "address to listen on; port 0 picks a free one (env ORCHESTERA_LISTEN)")
+	f.StringVar(&o.databaseURL, "database-url", os.Getenv("ORCHESTERA_DATABASE_URL"), "postgres://... for PostgreSQL; empty for SQLite in the home directory (env ORCHESTERA_DATABASE_URL)")
+	f.StringVar(&o.mode, "mode", envOr("ORCHESTERA_MODE", "local"), "local (single user, no login) or hosted (GitHub sign-in)")
+	f.StringVar(&o.publicURL, "public-url", os.Getenv("ORCHESTERA_PUBLIC_URL"), "external base URL (default http://<listen address>)")
+	f.StringVar(&o.logFormat, "log-format", "json", "json or text")
+	f.StringVar(&o.github.ClientID, "github-client-id", os.Getenv("ORCHESTERA_GITHUB_CLIENT_ID"), "GitHub OAuth app client id (hosted mode)")
+	f.StringVar(&o.github.ClientSecret, "github-client-secret", "", "GitHub OAuth app client secret; prefer env ORCHESTERA_GITHUB_CLIENT_SECRET")
+	f.StringVar(&o.github.AuthURL, "github-auth-url", githubauth.DefaultAuthURL, "GitHub OAuth authorize endpoint")
+	f.StringVar(&o.github.TokenURL, "github-token-url", githubauth.DefaultTokenURL, "GitHub OAuth token endpoint")
+	f.StringVar(&o.github.APIURL, "github-api-url", githubauth.DefaultAPIURL, "GitHub REST API base URL")
+	return cmd
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func runServer(ctx context.Context, o *serverOptions) error {
+	log, err := newLogger(o.logFormat)
+	if err != nil {
+		return err
+	}
+	if o.mode != "local" && o.mode != "hosted" {
+		return fmt.Errorf("--mode %q: must be local or hosted", o.mode)
+	}
+	if o.github.ClientSecret == "" {
+		o.github.ClientSecret = os.Getenv("ORCHESTERA_GITHUB_CLIENT_SECRET")
+	}
+	if o.mode == "hosted" && (o.github.ClientID == "" || o.github.ClientSecret == "") {
+		return errors.New("hosted mode needs --github-client-id and ORCHESTERA_GITHUB_CLIENT_SECRET for sign-in")
+	}
+
+	st, err := store.Open(ctx, o.databaseURL, o.home)
+	if err != nil {
+		return fmt.Errorf("opening the store %s: %w", store.Describe(o.databaseURL, o.home), err)
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", o.listen, err)
+	}
+	url := "http://" + ln.Addr().String()
+	if o.publicURL == "" {
+		o.publicURL = url
+	}
+
+	ids := identity.New(st, time.Now, log)
+	cfg := api.Config{Identity: ids, Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL}
+	if o.mode == "hosted" {
+		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
+		cfg.SignIn = githubauth.New(o.github)
+	} else if err := ensureLocalConfig(ctx, ids, o.home, url); err != nil {
+		ln.Close()
+		return err
+	}
+
+	srv := &http.Server{Handler: api.New(cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("serving", "url", url, "mode", o.mode, "store", store.Describe(o.databaseURL, o.home), "version", versionString())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// ensureLocalConfig makes local mode work with no login: the client config
+// points at this server and holds a valid admin token.
+func ensureLocalConfig(ctx context.Context, ids *identity.Service, home, url string) error {
+	cfg, err := config.Load(home)
+	if err != nil {
+		return err
+	}
+	secret, err := ids.EnsureLocal(ctx, cfg.Token)
+	if err != nil {
+		return fmt.Errorf("preparing local mode: %w", err)
+	}
+	if secret != "" {
+		cfg.Token = secret
+	}
+	if secret == "" && cfg.Server == url {
+		return nil
+	}
+	cfg.Server = url
+	return config.Save(home, cfg)
+}
+
+func newLogger(format string) (*slog.Logger, error) {
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: must be json or text", format)
+}
+
+func versionString() string {
+	v, c := version.Info()
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	return v + "+" + c
+}

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/orchestera/orchestera/internal/identity"
+)
+
+// Pinger is what readiness checks: the store.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config is what the HTTP layer needs; cmd/orchestera wires it.
+type Config struct {
+	Identity *identity.Service
+	Store    Pinger
+	Log      *slog.Logger
+	Version  string
+	Now      func() time.Time
+	// SignIn enables GitHub sign-in (hosted mode); nil in local mode.
+	SignIn SignInProvider
+	// PublicURL is the server's external base URL, used in hints.
+	PublicURL string
+}
+
+type server struct {
+	Config
+	api      huma.API
+	identity *identity.Service
+	log      *slog.Logger
+}
+
+// New returns the server's whole HTTP handler.
+func New(cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	api := humago.New(mux, humaConfig(cfg.Version))
+	s := &server{Config: cfg, api: api, identity: cfg.Identity, log: cfg.Log}
+	api.UseMiddleware(s.authenticate)
+
+	registerHealth(s)
+	registerIdentity(s)
+	registerTokens(s)
+	if cfg.SignIn != nil {
+		registerSignIn(s)
+	}
+	m := newMetrics()
+	mux.Handle("GET /metrics", m.handler())
+	return observe(mux, cfg.Log, m)
+}
+
+func humaConfig(version string) huma.Config {
+	c := huma.DefaultConfig("Orchestera API", version)
+	c.Info.Description = "Control plane for auto-scaling Apache Spark on Amazon EKS in your own AWS account."
+	c.OpenAPIPath = "/openapi"
+	c.DocsPath = ""     // the docs UI loads scripts from a CDN; the JSON document is enough
+	c.CreateHooks = nil // no $schema links in response bodies
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearerScheme: {Type: "http", Scheme: "bearer", Description: "An API token (orch_...) from `orchestera tokens create` or local mode's config."},
+	}
+	return c
+}
+
+// op describes one operation; secured ones need a bearer token.
+func op(id, method, path, summary, tag string, secure bool) huma.Operation {
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
+	if secure {
+		o.Security = secured
+		o.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
+	}
+	return o
+}

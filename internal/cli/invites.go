@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+func newInvites(o *Options) *cobra.Command {
+	invites := &cobra.Command{
+		Use:     "invites",
+		Short:   "Invite people to your organization (admin)",
+		Example: "  orchestera invites create ada@example.com --role member\n  orchestera invites list",
+	}
+	var role string
+	create := &cobra.Command{
+		Use:   "create EMAIL",
+		Short: "Invite an email; it joins on its first GitHub sign-in",
+		Long: `Invite an email to your organization. The invitee joins when they first sign in
+with GitHub using that (verified, primary) email. An email belongs to one
+organization only.`,
+		Example: "  orchestera invites create ada@example.com --role admin",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			inv, err := c.CreateInvitation(cmd.Context(), args[0], domain.Role(role))
+			if err != nil {
+				return err
+			}
+			return o.renderInvitations([]api.Invitation{inv}, inv)
+		},
+	}
+	create.Flags().StringVar(&role, "role", "member", "member or admin")
+	create.RegisterFlagCompletionFunc("role", cobra.FixedCompletions([]string{"member", "admin"}, cobra.ShellCompDirectiveNoFileComp))
+	invites.AddCommand(create, &cobra.Command{
+		Use:     "list",
+		Short:   "List invitations, newest first",
+		Example: "  orchestera invites list -o yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			invs, err := c.ListInvitations(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return o.renderInvitations(invs, invs)
+		},
+	}, &cobra.Command{
+		Use:     "revoke INVITATION_ID",
+		Short:   "Revoke a pending invitation; repeating it is harmless",
+		Example: "  orchestera invites revoke inv_ab12cd34ef56gh78",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			inv, err := c.RevokeInvitation(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return o.renderInvitations([]api.Invitation{inv}, inv)
+		},
+	})
+	return invites
+}
+
+// renderInvitations shows rows as a table, or v (one or many) as data.
+func (o *Options) renderInvitations(rows []api.Invitation, v any) error {
+	return o.render(v, func(w *tabwriter.Writer) {
+		row(w, "ID", "EMAIL", "ROLE", "STATE", "CREATED", "EXPIRES")
+		for _, i := range rows {
+			row(w, i.ID, i.Email, i.Role, i.State, ago(i.CreatedAt), i.ExpiresAt.Format("2006-01-02 15:04"))
+		}
+	})
+}

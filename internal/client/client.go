@@ -1,0 +1,110 @@
+// Package client is the Go client of the Orchestera HTTP API that the CLI
+// uses. It speaks the api package's wire types and turns problem documents
+// back into errors that name the field and the rule.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/orchestera/orchestera/internal/api"
+)
+
+// Client calls one server with one token.
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// New returns a client of server (e.g. http://127.0.0.1:7420).
+func New(server, token string) *Client {
+	return &Client{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// Server is the base URL this client calls.
+func (c *Client) Server() string { return c.base }
+
+// Error is a problem document the server answered with.
+type Error struct {
+	api.Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Detail)
+	for _, f := range e.Errors {
+		fmt.Fprintf(&b, "\n  %s: %s (rule: %s)", f.Field, f.Message, f.Rule)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, "\n  (request id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// StatusOf returns the HTTP status of a server error, 0 for other errors.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("building request: %w", err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the Orchestera server at %s (is `orchestera server` running? set --server or ORCHESTERA_SERVER): %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		e := &Error{}
+		if json.NewDecoder(resp.Body).Decode(&e.Problem) != nil || e.Status == 0 {
+			e.Status, e.Detail = resp.StatusCode, fmt.Sprintf("%s %s answered %s", method, path, resp.Status)
+		}
+		return e
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decoding the answer to %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+func get[T any](ctx context.Context, c *Client, path string) (T, error) {
+	var out T
+	return out, c.do(ctx, http.MethodGet, path, nil, &out)
+}
+
+func send[T any](ctx context.Context, c *Client, method, path string, in any) (T, error) {
+	var out T
+	return out, c.do(ctx, method, path, in, &out)
+}

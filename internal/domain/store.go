@@ -1,0 +1,57 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence contract. Every method of an organization-owned
+// object takes the organization id and never returns another organization's
+// rows. Missing rows are NotFound errors, unique violations Conflict errors.
+type Store interface {
+	Tx
+	// InTx runs fn in one transaction: all of its writes land or none do.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is the set of reads and writes, inside or outside a transaction.
+type Tx interface {
+	CreateOrganization(ctx context.Context, o Organization) error
+	GetOrganization(ctx context.Context, id string) (Organization, error)
+	OrganizationNameTaken(ctx context.Context, name string) (bool, error)
+
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+	GetUserByGitHubID(ctx context.Context, githubID int64) (User, error)
+	SetUserGitHubID(ctx context.Context, userID string, githubID int64) error
+	CountUsers(ctx context.Context) (int, error)
+
+	AddMember(ctx context.Context, m Membership) error
+	// MembershipOf returns the one membership of a user, in any organization.
+	MembershipOf(ctx context.Context, userID string) (Membership, error)
+	GetMember(ctx context.Context, orgID, userID string) (Member, error)
+	ListMembers(ctx context.Context, orgID string) ([]Member, error)
+	RemoveMember(ctx context.Context, orgID, userID string) error
+
+	CreateInvitation(ctx context.Context, i Invitation) error
+	GetInvitation(ctx context.Context, orgID, id string) (Invitation, error)
+	ListInvitations(ctx context.Context, orgID string) ([]Invitation, error)
+	// InvitationsForEmail lists invitations to an email across organizations:
+	// sign-in needs them before the user has an organization.
+	InvitationsForEmail(ctx context.Context, email string) ([]Invitation, error)
+	MarkInvitationAccepted(ctx context.Context, orgID, id string, at time.Time) error
+	MarkInvitationRevoked(ctx context.Context, orgID, id string, at time.Time) error
+
+	CreateToken(ctx context.Context, t Token) error
+	GetToken(ctx context.Context, orgID, id string) (Token, error)
+	// GetTokenByHash resolves a presented secret; it is how a request finds
+	// its organization, so it is the one unscoped token read.
+	GetTokenByHash(ctx context.Context, hash string) (Token, error)
+	ListTokens(ctx context.Context, orgID, userID string) ([]Token, error)
+	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
+	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}

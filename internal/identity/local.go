@@ -1,0 +1,58 @@
+package identity
+
+import (
+	"context"
+
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+// Local mode's fixed names: one organization, one admin, on this machine.
+const (
+	LocalOrgName   = "personal"
+	LocalUserEmail = "admin@localhost.localdomain"
+	LocalTokenName = "local-cli"
+)
+
+// EnsureLocal prepares local mode and returns a token secret for the local
+// client config. On first start it creates the organization "personal" and
+// its admin. If valid (the config's token, still good) is true, nothing is
+// minted and "" is returned; otherwise a fresh token is minted, so a lost
+// or revoked config heals itself on the next start.
+func (s *Service) EnsureLocal(ctx context.Context, configToken string) (string, error) {
+	if configToken != "" {
+		if p, err := s.Authenticate(ctx, configToken); err == nil && p.IsAdmin() {
+			return "", nil
+		}
+	}
+	var secret string
+	err := s.store.InTx(ctx, func(tx domain.Tx) error {
+		now := s.clock()
+		u, err := tx.GetUserByEmail(ctx, LocalUserEmail)
+		if domain.IsNotFound(err) {
+			n, err := tx.CountUsers(ctx)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return domain.Errorf(domain.CodeConflict, "this database already has users but no local admin; start the server in hosted mode or use another --home")
+			}
+			u = domain.User{ID: domain.NewID("usr"), Email: LocalUserEmail, Name: "Local admin", CreatedAt: now}
+			if err := tx.CreateUser(ctx, u); err != nil {
+				return err
+			}
+			org := domain.Organization{ID: domain.NewID("org"), Name: LocalOrgName, CreatedAt: now}
+			if err := createOrgWithAdmin(ctx, tx, org, u); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		m, err := tx.MembershipOf(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		_, secret, err = mintToken(ctx, tx, m.OrgID, u.ID, LocalTokenName, now)
+		return err
+	})
+	return secret, err
+}

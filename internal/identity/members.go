@@ -1,0 +1,51 @@
+package identity
+
+import (
+	"context"
+
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+// ListMembers lists the principal's organization.
+func (s *Service) ListMembers(ctx context.Context, p domain.Principal) ([]domain.Member, error) {
+	return s.store.ListMembers(ctx, p.OrgID)
+}
+
+// GetMember returns one member of the principal's organization.
+func (s *Service) GetMember(ctx context.Context, p domain.Principal, userID string) (domain.Member, error) {
+	return s.store.GetMember(ctx, p.OrgID, userID)
+}
+
+// RemoveMember takes a user out of the organization and revokes their
+// tokens. The last admin cannot be removed: the organization would be
+// left with nobody able to manage it.
+func (s *Service) RemoveMember(ctx context.Context, p domain.Principal, userID string) error {
+	if err := requireAdmin(p); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx domain.Tx) error {
+		m, err := tx.GetMember(ctx, p.OrgID, userID)
+		if err != nil {
+			return err
+		}
+		if m.Role == domain.RoleAdmin {
+			members, err := tx.ListMembers(ctx, p.OrgID)
+			if err != nil {
+				return err
+			}
+			admins := 0
+			for _, o := range members {
+				if o.Role == domain.RoleAdmin {
+					admins++
+				}
+			}
+			if admins == 1 {
+				return domain.Errorf(domain.CodeConflict, "%s is the last admin; make another member admin first", m.Email)
+			}
+		}
+		if err := tx.RevokeUserTokens(ctx, p.OrgID, userID, s.clock()); err != nil {
+			return err
+		}
+		return tx.RemoveMember(ctx, p.OrgID, userID)
+	})
+}

@@ -1,0 +1,58 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+const memberSelect = `SELECT m.org_id, m.user_id, m.role, m.created_at, u.email, u.name
+	FROM memberships m JOIN users u ON u.id = m.user_id`
+
+func (s queries) AddMember(ctx context.Context, m domain.Membership) error {
+	return s.exec(ctx, "membership", "",
+		`INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
+		m.OrgID, m.UserID, string(m.Role), ms(m.CreatedAt))
+}
+
+func (s queries) MembershipOf(ctx context.Context, userID string) (domain.Membership, error) {
+	m, err := scanMember(s.q.QueryRowContext(ctx, memberSelect+` WHERE m.user_id = $1`, userID))
+	return m.Membership, scanOne(err, "membership", userID)
+}
+
+func (s queries) GetMember(ctx context.Context, orgID, userID string) (domain.Member, error) {
+	m, err := scanMember(s.q.QueryRowContext(ctx, memberSelect+` WHERE m.org_id = $1 AND m.user_id = $2`, orgID, userID))
+	return m, scanOne(err, "member", userID)
+}
+
+func (s queries) ListMembers(ctx context.Context, orgID string) ([]domain.Member, error) {
+	rows, err := s.q.QueryContext(ctx, memberSelect+` WHERE m.org_id = $1 ORDER BY u.email`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s queries) RemoveMember(ctx context.Context, orgID, userID string) error {
+	return s.exec(ctx, "member", userID, `DELETE FROM memberships WHERE org_id = $1 AND user_id = $2`, orgID, userID)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanMember(r scanner) (domain.Member, error) {
+	var m domain.Member
+	var role string
+	var created int64
+	err := r.Scan(&m.OrgID, &m.UserID, &role, &created, &m.Email, &m.Name)
+	m.Role, m.CreatedAt = domain.Role(role), fromMS(created)
+	return m, err
+}

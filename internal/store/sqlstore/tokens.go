@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+const tokenSelect = `SELECT id, org_id, user_id, name, hash, prefix, created_at, last_used_at, revoked_at FROM tokens`
+
+func (s queries) CreateToken(ctx context.Context, t domain.Token) error {
+	return s.exec(ctx, "token", "",
+		`INSERT INTO tokens (id, org_id, user_id, name, hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.ID, t.OrgID, t.UserID, t.Name, t.Hash, t.Prefix, ms(t.CreatedAt))
+}
+
+func (s queries) GetToken(ctx context.Context, orgID, id string) (domain.Token, error) {
+	t, err := scanToken(s.q.QueryRowContext(ctx, tokenSelect+` WHERE org_id = $1 AND id = $2`, orgID, id))
+	return t, scanOne(err, "token", id)
+}
+
+func (s queries) GetTokenByHash(ctx context.Context, hash string) (domain.Token, error) {
+	t, err := scanToken(s.q.QueryRowContext(ctx, tokenSelect+` WHERE hash = $1`, hash))
+	return t, scanOne(err, "token", "(presented secret)")
+}
+
+func (s queries) ListTokens(ctx context.Context, orgID, userID string) ([]domain.Token, error) {
+	rows, err := s.q.QueryContext(ctx, tokenSelect+` WHERE org_id = $1 AND user_id = $2 ORDER BY created_at, id`, orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s queries) RevokeToken(ctx context.Context, orgID, id string, at time.Time) error {
+	return s.exec(ctx, "token", id,
+		`UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE org_id = $2 AND id = $3`, ms(at), orgID, id)
+}
+
+func (s queries) RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error {
+	return s.exec(ctx, "token", "",
+		`UPDATE tokens SET revoked_at = $1 WHERE org_id = $2 AND user_id = $3 AND revoked_at IS NULL`, ms(at), orgID, userID)
+}
+
+func (s queries) TouchToken(ctx context.Context, id string, at time.Time) error {
+	return s.exec(ctx, "token", id, `UPDATE tokens SET last_used_at = $1 WHERE id = $2`, ms(at), id)
+}
+
+func scanToken(r scanner) (domain.Token, error) {
+	var t domain.Token
+	var created int64
+	var lastUsed, revoked sql.NullInt64
+	err := r.Scan(&t.ID, &t.OrgID, &t.UserID, &t.Name, &t.Hash, &t.Prefix, &created, &lastUsed, &revoked)
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMS(created), fromNullMS(lastUsed), fromNullMS(revoked)
+	return t, err
+}
