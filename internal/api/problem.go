@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -90,9 +91,15 @@ func fieldErrorFrom(err error) domain.FieldError {
 		return domain.FieldError{Field: "body", Rule: "request", Message: err.Error()}
 	}
 	det := d.ErrorDetail()
-	field := det.Location
-	for _, prefix := range []string{"body.", "path.", "query.", "header."} {
+	field, rule := det.Location, "schema"
+	// huma reports a missing property at its parent; name the property.
+	if m := missingProperty.FindStringSubmatch(det.Message); m != nil {
+		field, rule = field+"."+m[1], "required"
+	}
+	for _, prefix := range []string{"body.", "path.", "query.", "header.", "cookie."} {
 		field = strings.TrimPrefix(field, prefix)
 	}
-	return domain.FieldError{Field: field, Rule: "schema", Message: det.Message}
+	return domain.FieldError{Field: field, Rule: rule, Message: det.Message}
 }
+
+var missingProperty = regexp.MustCompile(`^expected required property (\S+) to be present`)
