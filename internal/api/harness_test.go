@@ -188,4 +188,3 @@ func query(kv ...string) string {
 	}
 	return "?" + v.Encode()
 }
-

@@ -5,7 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
 )
 
 func newMembers(o *Options) *cobra.Command {
@@ -54,4 +53,3 @@ func newMembers(o *Options) *cobra.Command {
 	})
 	return members
 }
-

@@ -1,0 +1,126 @@
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/orchestera/orchestera/"
+
+// allowed lists, for each package of ours, the packages of ours it may
+// import (non-test files). "std" alone means the standard library only.
+// Domain and rules import no adapter; adapters depend on the domain; only
+// cmd/ wires adapters together.
+var allowed = map[string][]string{
+	"internal/domain":                {"std"},
+	"internal/identity":              {"std", "internal/domain"},
+	"internal/store":                 {"internal/domain", "internal/store/sqlstore"},
+	"internal/store/sqlstore":        {"internal/domain"},
+	"internal/store/storetest":       {"std", "internal/domain"},
+	"internal/api":                   {"internal/domain", "internal/identity"},
+	"internal/githubauth":            {"internal/domain", "internal/identity"},
+	"internal/githubauth/githubtest": {"std"},
+	"internal/config":                {"std"},
+	"internal/version":               {"std"},
+	"internal/client":                {"internal/api", "internal/domain"},
+	"internal/cli":                   {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version"},
+	"internal/archtest":              {"std"},
+}
+
+// stdOnly packages may import nothing outside the standard library.
+func stdOnly(rules []string) bool { return slices.Contains(rules, "std") }
+
+func TestImportRules(t *testing.T) {
+	for dir, imports := range packageImports(t) {
+		if strings.HasPrefix(dir, "cmd/") || strings.HasPrefix(dir, "bench/") {
+			continue // wiring and benchmarks may use anything
+		}
+		rules, ok := allowed[dir]
+		if !ok {
+			t.Errorf("package %s has no import rule: add it to allowed in this test", dir)
+			continue
+		}
+		for _, imp := range imports {
+			ours, isOurs := strings.CutPrefix(imp, module)
+			switch {
+			case isOurs && !slices.Contains(rules, ours):
+				t.Errorf("%s imports %s; allowed: %v", dir, ours, rules)
+			case !isOurs && stdOnly(rules) && strings.Contains(strings.SplitN(imp, "/", 2)[0], "."):
+				t.Errorf("%s must import only the standard library, but imports %s", dir, imp)
+			}
+		}
+	}
+}
+
+func TestEveryPackageHasADocComment(t *testing.T) {
+	fset := token.NewFileSet()
+	for dir := range packageImports(t) {
+		documented := false
+		files, _ := filepath.Glob(filepath.Join(root(t), dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			af, err := parser.ParseFile(fset, f, nil, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			documented = documented || af.Doc != nil
+		}
+		if !documented {
+			t.Errorf("package %s has no doc comment (// Package ... in doc.go)", dir)
+		}
+	}
+}
+
+func root(t *testing.T) string {
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// packageImports maps every package directory (relative to the module
+// root) to the imports of its non-test files.
+func packageImports(t *testing.T) map[string][]string {
+	t.Helper()
+	base := root(t)
+	out := map[string][]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(base, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "build" || d.Name() == "testdata" || d.Name() == "python") && path != base {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(base, filepath.Dir(path))
+		rel = filepath.ToSlash(rel)
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			out[rel] = append(out[rel], p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 10 {
+		t.Fatalf("found only %d packages under %s", len(out), base)
+	}
+	return out
+}

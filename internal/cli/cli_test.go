@@ -1,0 +1,261 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli"
+	"github.com/orchestera/orchestera/internal/config"
+	"github.com/orchestera/orchestera/internal/githubauth"
+	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
+	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/store/sqlstore"
+)
+
+// server is a real API server on SQLite, with the local admin's token and
+// GitHub sign-in against the fake.
+type server struct {
+	url, token string
+	github     *githubtest.Fake
+}
+
+func newServer(t *testing.T) server {
+	t.Helper()
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "orchestera.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ids := identity.New(st, time.Now, log)
+	token, err := ids.EnsureLocal(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.New()
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	h = api.New(api.Config{Identity: ids, Store: st, Log: log, Version: "test", Now: time.Now, PublicURL: srv.URL,
+		SignIn: githubauth.New(githubauth.Config{ClientID: gh.ClientID, ClientSecret: gh.ClientSecret,
+			AuthURL: gh.URL + "/login/oauth/authorize", TokenURL: gh.URL + "/login/oauth/access_token", APIURL: gh.URL,
+			RedirectURL: srv.URL + "/auth/github/callback"})})
+	t.Cleanup(func() { srv.Close(); gh.Close(); st.Close() })
+	return server{url: srv.URL, token: token, github: gh}
+}
+
+// syncBuffer lets a test read output while a command still writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// run executes the CLI with args in home and returns stdout and the error.
+func run(t *testing.T, home string, args ...string) (string, error) {
+	t.Helper()
+	out := &syncBuffer{}
+	err := runTo(out, home, args...)
+	return out.String(), err
+}
+
+func runTo(out io.Writer, home string, args ...string) error {
+	root := cli.NewRoot()
+	root.SetArgs(append([]string{"--home", home}, args...))
+	root.SetOut(out)
+	root.SetErr(out)
+	return root.ExecuteContext(context.Background())
+}
+
+func homeFor(t *testing.T, s server) string {
+	t.Helper()
+	home := t.TempDir()
+	if err := config.Save(home, config.Client{Server: s.url, Token: s.token}); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+func TestEveryCommandHasHelpWithAnExample(t *testing.T) {
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		n++
+		if c.Short == "" || c.Example == "" {
+			t.Errorf("%q lacks a short description or an example", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cli.NewRoot())
+	if n < 15 {
+		t.Fatalf("walked only %d commands", n)
+	}
+	out, err := run(t, t.TempDir(), "completion", "bash")
+	if err != nil || !strings.Contains(out, "__start_orchestera") {
+		t.Fatalf("bash completion: %v", err)
+	}
+}
+
+func TestReadCommandsInEveryFormat(t *testing.T) {
+	s := newServer(t)
+	home := homeFor(t, s)
+	for _, args := range [][]string{{"whoami"}, {"orgs", "get"}, {"members", "list"}, {"invites", "list"}, {"tokens", "list"}, {"version"}} {
+		table, err := run(t, home, args...)
+		if err != nil || table == "" {
+			t.Fatalf("%v: %v %q", args, err, table)
+		}
+		js, err := run(t, home, append(args, "-o", "json")...)
+		if err != nil || !json.Valid([]byte(js)) {
+			t.Fatalf("%v -o json: %v %q", args, err, js)
+		}
+		yml, err := run(t, home, append(args, "-o", "yaml")...)
+		if err != nil || strings.HasPrefix(yml, "{") || yml == "" {
+			t.Fatalf("%v -o yaml: %v %q", args, err, yml)
+		}
+	}
+	if _, err := run(t, home, "whoami", "-o", "xml"); err == nil || !strings.Contains(err.Error(), "table, json or yaml") {
+		t.Fatalf("-o xml: %v", err)
+	}
+	out, _ := run(t, home, "whoami", "-o", "json")
+	var me api.Whoami
+	json.Unmarshal([]byte(out), &me)
+	if me.Organization.Name != "personal" || me.Role != "admin" {
+		t.Fatalf("whoami = %+v", me)
+	}
+}
+
+func TestTokensAndInvitesLifecycle(t *testing.T) {
+	s := newServer(t)
+	home := homeFor(t, s)
+	out, err := run(t, home, "tokens", "create", "ci", "-o", "json")
+	var tok api.NewToken
+	if err != nil || json.Unmarshal([]byte(out), &tok) != nil || !strings.HasPrefix(tok.Secret, "orch_") {
+		t.Fatalf("tokens create: %v %s", err, out)
+	}
+	list, _ := run(t, home, "tokens", "list")
+	if !strings.Contains(list, tok.ID) || strings.Contains(list, tok.Secret) {
+		t.Fatalf("tokens list shows %q", list)
+	}
+	for i := 0; i < 2; i++ { // revoking twice is fine
+		if out, err := run(t, home, "tokens", "revoke", tok.ID); err != nil || !strings.Contains(out, tok.ID) {
+			t.Fatalf("tokens revoke #%d: %v %s", i, err, out)
+		}
+	}
+	if _, err := run(t, home, "invites", "create", "ada@example", "--role", "member"); err == nil ||
+		!strings.Contains(err.Error(), "email: must be a plain email address") || !strings.Contains(err.Error(), "rule: email") {
+		t.Fatalf("bad email: %v", err)
+	}
+	out, err = run(t, home, "invites", "create", "ada@example.com", "--role", "admin", "-o", "json")
+	var inv api.Invitation
+	if err != nil || json.Unmarshal([]byte(out), &inv) != nil || inv.Role != "admin" {
+		t.Fatalf("invites create: %v %s", err, out)
+	}
+	if out, err := run(t, home, "invites", "revoke", inv.ID); err != nil || !strings.Contains(out, "revoked") {
+		t.Fatalf("invites revoke: %v %s", err, out)
+	}
+	if _, err := run(t, home, "members", "remove", "usr_nobody"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("members remove of a stranger: %v", err)
+	}
+}
+
+func TestLoginWithToken(t *testing.T) {
+	s := newServer(t)
+	home := t.TempDir()
+	if _, err := run(t, home, "login", "--server", s.url, "--token", "orch_bogus"); err == nil {
+		t.Fatal("login accepted a bogus token")
+	}
+	if _, err := os.Stat(filepath.Join(home, config.FileName)); !os.IsNotExist(err) {
+		t.Fatal("a failed login wrote the config")
+	}
+	out, err := run(t, home, "login", "--server", s.url+"/", "--token", s.token)
+	if err != nil || !strings.Contains(out, "Logged in") {
+		t.Fatalf("login: %v %s", err, out)
+	}
+	fi, err := os.Stat(filepath.Join(home, config.FileName))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config mode = %v, %v; want 0600", fi.Mode(), err)
+	}
+	if _, err := run(t, home, "whoami"); err != nil {
+		t.Fatal(err)
+	}
+	// The saved token is never sent to another server.
+	other := newServer(t)
+	if _, err := run(t, home, "--server", other.url, "whoami"); err == nil || !strings.Contains(err.Error(), "token is missing") {
+		t.Fatalf("whoami against another server: %v", err)
+	}
+}
+
+func TestLoginThroughGitHub(t *testing.T) {
+	s := newServer(t)
+	s.github.SignInAs(githubtest.User{ID: 5, Login: "grace", Name: "Grace", Email: "grace@example.com", Verified: true})
+	home := t.TempDir()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- runTo(out, home, "login", "--server", s.url, "--timeout", "30s") }()
+
+	// Act as the browser: open the printed URL and follow every redirect,
+	// through the fake GitHub, the server's callback, to the CLI's loopback.
+	var link string
+	for deadline := time.Now().Add(10 * time.Second); link == ""; {
+		if time.Now().After(deadline) {
+			t.Fatalf("login printed no URL: %q", out.String())
+		}
+		for _, f := range strings.Fields(out.String()) {
+			if strings.HasPrefix(f, s.url+"/auth/github/login") {
+				link = f
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	jar, _ := cookiejar.New(nil)
+	resp, err := (&http.Client{Jar: jar}).Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Signed in") {
+		t.Fatalf("browser landed on %d %s", resp.StatusCode, body)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("login did not finish")
+	}
+	if !strings.Contains(out.String(), "Logged in to "+s.url+" as grace@example.com") {
+		t.Fatalf("login output: %s", out.String())
+	}
+	me, err := run(t, home, "whoami", "-o", "json")
+	if err != nil || !strings.Contains(me, "grace@example.com") {
+		t.Fatalf("whoami after login: %v %s", err, me)
+	}
+}
