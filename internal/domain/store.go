@@ -47,9 +47,10 @@ type Tx interface {
 
 	CreateToken(ctx context.Context, t Token) error
 	GetToken(ctx context.Context, orgID, id string) (Token, error)
-	// GetTokenByHash resolves a presented secret; it is how a request finds
-	// its organization, so it is the one unscoped token read.
-	GetTokenByHash(ctx context.Context, hash string) (Token, error)
+	// ResolveToken finds the token with this hash and the role its user holds
+	// in the token's organization (NotFound when either is gone). It is how a
+	// request finds its organization, so it is the one unscoped token read.
+	ResolveToken(ctx context.Context, hash string) (Token, Role, error)
 	ListTokens(ctx context.Context, orgID, userID string) ([]Token, error)
 	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
 	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error

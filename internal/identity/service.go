@@ -35,28 +35,21 @@ func New(store domain.Store, now func() time.Time, log *slog.Logger) *Service {
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // Authenticate resolves a presented token secret to a principal. Unknown,
-// revoked and orphaned tokens all get the same answer.
+// revoked and orphaned (user removed) tokens all get the same answer.
 func (s *Service) Authenticate(ctx context.Context, secret string) (domain.Principal, error) {
 	denied := domain.Errorf(domain.CodeUnauthorized, "the API token is missing, unknown or revoked; run `orchestera login`")
 	if secret == "" {
 		return domain.Principal{}, denied
 	}
-	t, err := s.store.GetTokenByHash(ctx, domain.HashToken(secret))
+	t, role, err := s.store.ResolveToken(ctx, domain.HashToken(secret))
 	if domain.IsNotFound(err) || (err == nil && t.RevokedAt != nil) {
 		return domain.Principal{}, denied
 	}
 	if err != nil {
 		return domain.Principal{}, err
 	}
-	m, err := s.store.GetMember(ctx, t.OrgID, t.UserID)
-	if domain.IsNotFound(err) {
-		return domain.Principal{}, denied
-	}
-	if err != nil {
-		return domain.Principal{}, err
-	}
 	s.touch(ctx, t.ID)
-	return domain.Principal{OrgID: t.OrgID, UserID: t.UserID, Role: m.Role, TokenID: t.ID}, nil
+	return domain.Principal{OrgID: t.OrgID, UserID: t.UserID, Role: role, TokenID: t.ID}, nil
 }
 
 // touch records a token's use at most once per touchInterval. A failure is

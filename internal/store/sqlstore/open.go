@@ -27,6 +27,11 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Keep every connection open: database/sql's default of 2 idle
+	// connections made concurrent requests open and close SQLite connections
+	// (and re-prepare statements) all the time. WAL lets the readers share.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	return open(ctx, db, isSQLiteUnique)
 }
 
@@ -37,6 +42,7 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*Store, error) {
 		return nil, fmt.Errorf("opening %s: %w", RedactURL(databaseURL), err)
 	}
 	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
 	return open(ctx, db, isPostgresUnique)
 }
 
@@ -49,7 +55,8 @@ func open(ctx context.Context, db *sql.DB, isUnique func(error) bool) (*Store, e
 		db.Close()
 		return nil, err
 	}
-	return &Store{queries: queries{q: db, isUnique: isUnique}, db: db}, nil
+	cache := &stmtCache{}
+	return &Store{queries: queries{q: prepared{db: db, cache: cache}, isUnique: isUnique}, db: db, cache: cache}, nil
 }
 
 func isSQLiteUnique(err error) bool {

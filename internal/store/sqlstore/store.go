@@ -13,7 +13,8 @@ import (
 // Store is a domain.Store on a *sql.DB.
 type Store struct {
 	queries
-	db *sql.DB
+	db    *sql.DB
+	cache *stmtCache
 }
 
 var _ domain.Store = (*Store)(nil)
@@ -25,7 +26,7 @@ func (s *Store) InTx(ctx context.Context, fn func(domain.Tx) error) error {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(queries{q: tx, isUnique: s.isUnique}); err != nil {
+	if err := fn(queries{q: prepared{db: s.db, tx: tx, cache: s.cache}, isUnique: s.isUnique}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -35,7 +36,10 @@ func (s *Store) InTx(ctx context.Context, fn func(domain.Tx) error) error {
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.cache.close()
+	return s.db.Close()
+}
 
 // DB exposes the handle for tests and benchmarks that seed data in bulk.
 func (s *Store) DB() *sql.DB { return s.db }

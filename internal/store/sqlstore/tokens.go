@@ -21,9 +21,17 @@ func (s queries) GetToken(ctx context.Context, orgID, id string) (domain.Token, 
 	return t, scanOne(err, "token", id)
 }
 
-func (s queries) GetTokenByHash(ctx context.Context, hash string) (domain.Token, error) {
-	t, err := scanToken(s.q.QueryRowContext(ctx, tokenSelect+` WHERE hash = $1`, hash))
-	return t, scanOne(err, "token", "(presented secret)")
+// ResolveToken is one query because it runs on every authenticated request.
+func (s queries) ResolveToken(ctx context.Context, hash string) (domain.Token, domain.Role, error) {
+	var t domain.Token
+	var role string
+	var created int64
+	var lastUsed, revoked sql.NullInt64
+	err := s.q.QueryRowContext(ctx, `SELECT t.id, t.org_id, t.user_id, t.name, t.hash, t.prefix, t.created_at, t.last_used_at, t.revoked_at, m.role
+		FROM tokens t JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id WHERE t.hash = $1`, hash).
+		Scan(&t.ID, &t.OrgID, &t.UserID, &t.Name, &t.Hash, &t.Prefix, &created, &lastUsed, &revoked, &role)
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMS(created), fromNullMS(lastUsed), fromNullMS(revoked)
+	return t, domain.Role(role), scanOne(err, "token", "(presented secret)")
 }
 
 func (s queries) ListTokens(ctx context.Context, orgID, userID string) ([]domain.Token, error) {

@@ -133,7 +133,11 @@ func testMembers(t *testing.T, s domain.Store) {
 	if len(ms) != 2 || ms[0].Email != "acme@example.com" || ms[1].Email != "bob@example.com" || ms[1].Role != domain.RoleMember {
 		t.Fatalf("ListMembers = %+v", ms)
 	}
+	bobTok := domain.Token{ID: domain.NewID("tok"), OrgID: f.org.ID, UserID: bob.ID, Name: "b", Hash: domain.HashToken("orch_bob"), Prefix: "orch_", CreatedAt: t0}
+	must(t, s.CreateToken(ctx, bobTok))
 	must(t, s.RemoveMember(ctx, f.org.ID, bob.ID))
+	_, _, err = s.ResolveToken(ctx, bobTok.Hash)
+	wantCode(t, err, domain.CodeNotFound) // a removed member's token resolves to nobody
 	_, err = s.GetMember(ctx, f.org.ID, bob.ID)
 	wantCode(t, err, domain.CodeNotFound)
 	wantCode(t, s.RemoveMember(ctx, f.org.ID, bob.ID), domain.CodeNotFound)
@@ -182,11 +186,13 @@ func testTokens(t *testing.T, s domain.Store) {
 	tok := domain.Token{ID: domain.NewID("tok"), OrgID: f.org.ID, UserID: f.user.ID, Name: "laptop",
 		Hash: domain.HashToken(secret), Prefix: domain.TokenDisplayPrefix(secret), CreatedAt: t0}
 	must(t, s.CreateToken(ctx, tok))
-	got, err := s.GetTokenByHash(ctx, domain.HashToken(secret))
+	got, role, err := s.ResolveToken(ctx, domain.HashToken(secret))
 	must(t, err)
-	if got.ID != tok.ID || got.LastUsedAt != nil || got.RevokedAt != nil {
-		t.Fatalf("GetTokenByHash = %+v", got)
+	if got.ID != tok.ID || role != domain.RoleAdmin || got.LastUsedAt != nil || got.RevokedAt != nil {
+		t.Fatalf("ResolveToken = %+v, %s", got, role)
 	}
+	_, _, err = s.ResolveToken(ctx, domain.HashToken("orch_unknown"))
+	wantCode(t, err, domain.CodeNotFound)
 	used := t0.Add(time.Minute)
 	must(t, s.TouchToken(ctx, tok.ID, used))
 	revoked := t0.Add(2 * time.Minute)
