@@ -1,0 +1,73 @@
+"""What the platform tells a run through its environment.
+
+The platform sets these variables; user code never does. Reading them in one
+place keeps the contract visible.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional
+
+KINDS = ("local", "kubernetes")
+
+
+class PlatformError(Exception):
+    """The environment the platform set is missing or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Platform:
+    stack_kind: str
+    namespace: str = "default"
+    run_id: str = ""
+    run_dir: str = ""
+    image: str = ""
+    executor_pod_template: str = ""
+    secrets: List[str] = field(default_factory=list)
+    connections: Dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Platform":
+        env = os.environ if env is None else env
+        kind = env.get("ORCH_STACK_KIND", "")
+        if kind not in KINDS:
+            raise PlatformError(
+                f"ORCH_STACK_KIND={kind!r}: expected one of {', '.join(KINDS)}; "
+                "run pipelines through `orchestera run`, which sets it"
+            )
+        return cls(
+            stack_kind=kind,
+            namespace=env.get("ORCH_NAMESPACE", "default"),
+            run_id=env.get("ORCH_RUN_ID", ""),
+            run_dir=env.get("ORCH_RUN_DIR", ""),
+            image=env.get("ORCH_IMAGE", ""),
+            executor_pod_template=env.get("ORCH_EXECUTOR_POD_TEMPLATE", ""),
+            secrets=[s for s in env.get("ORCH_SECRETS", "").split(",") if s],
+            connections=_load_connections(env.get("ORCH_CONNECTIONS_FILE", "")),
+        )
+
+
+def _load_connections(path: str) -> Dict[str, dict]:
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise PlatformError(f"ORCH_CONNECTIONS_FILE {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise PlatformError(f"ORCH_CONNECTIONS_FILE {path}: expected a JSON object of named connections")
+    return data
+
+
+def secret(key: str, env: Optional[Mapping[str, str]] = None) -> str:
+    """Returns a secret's value; secrets arrive as environment variables from
+    the aliases the run was started with (--pull-secrets-from)."""
+    env = os.environ if env is None else env
+    if key not in env:
+        pulled = env.get("ORCH_SECRETS", "") or "none"
+        raise PlatformError(f"secret {key!r} is not set; this run pulled secrets from: {pulled}")
+    return env[key]
