@@ -78,7 +78,7 @@ func (s *server) stop(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("server did not stop within 20s of SIGTERM")
 	}
-	if !strings.Contains(s.logs.String(), `"msg":"stopped"`) {
+	if !strings.Contains(s.logs.String(), `"msg":"stopped;`) {
 		t.Fatalf("no graceful stop in the logs:\n%s", s.logs)
 	}
 }

@@ -19,13 +19,18 @@ import (
 	"github.com/orchestera/orchestera/internal/config"
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/localstack"
+	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store"
 	"github.com/orchestera/orchestera/internal/version"
 )
 
 type serverOptions struct {
-	home, listen, databaseURL, mode, publicURL, logFormat string
-	github                                                githubauth.Config
+	home, listen, databaseURL, mode, publicURL, logFormat, python string
+	concurrency                                                   int
+	logCap                                                        int64
+	github                                                        githubauth.Config
 }
 
 func newServerCommand() *cobra.Command {
@@ -58,6 +63,9 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.StringVar(&o.mode, "mode", envOr("ORCHESTERA_MODE", "local"), "local (single user, no login) or hosted (GitHub sign-in)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("ORCHESTERA_PUBLIC_URL"), "external base URL (default http://<listen address>)")
 	f.StringVar(&o.logFormat, "log-format", "json", "json or text")
+	f.StringVar(&o.python, "python", envOr("ORCHESTERA_PYTHON", "python3"), "Python with the orchestera runtime and pyspark, for local-stack runs (env ORCHESTERA_PYTHON)")
+	f.IntVar(&o.concurrency, "local-concurrency", 2, "local-stack runs at once; more wait in pending")
+	f.Int64Var(&o.logCap, "run-log-cap", 64<<20, "bytes of log kept per run")
 	f.StringVar(&o.github.ClientID, "github-client-id", os.Getenv("ORCHESTERA_GITHUB_CLIENT_ID"), "GitHub OAuth app client id (hosted mode)")
 	f.StringVar(&o.github.ClientSecret, "github-client-secret", "", "GitHub OAuth app client secret; prefer env ORCHESTERA_GITHUB_CLIENT_SECRET")
 	f.StringVar(&o.github.AuthURL, "github-auth-url", githubauth.DefaultAuthURL, "GitHub OAuth authorize endpoint")
@@ -104,14 +112,23 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	}
 
 	ids := identity.New(st, time.Now, log)
-	cfg := api.Config{Identity: ids, Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL}
+	stackSvc := stacks.New(st, time.Now)
+	executor := localstack.New(localstack.Config{
+		Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log, Now: time.Now,
+	})
+	cfg := api.Config{
+		Identity: ids, Stacks: stackSvc, Runs: runs.New(st, stackSvc, executor, time.Now),
+		Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
+	}
 	if o.mode == "hosted" {
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
 		cfg.SignIn = githubauth.New(o.github)
-	} else if err := ensureLocalConfig(ctx, ids, o.home, url); err != nil {
+	} else if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
 		ln.Close()
 		return err
 	}
+	workers := make(chan struct{})
+	go func() { executor.Run(ctx); close(workers) }()
 
 	srv := &http.Server{Handler: api.New(cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("serving", "url", url, "mode", o.mode, "store", store.Describe(o.databaseURL, o.home), "version", versionString())
@@ -129,20 +146,25 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
-	log.Info("stopped")
+	<-workers
+	log.Info("stopped; live runs keep running and are reattached on the next start")
 	return nil
 }
 
-// ensureLocalConfig makes local mode work with no login: the client config
-// points at this server and holds a valid admin token.
-func ensureLocalConfig(ctx context.Context, ids *identity.Service, home, url string) error {
+// ensureLocal makes local mode work with no login: the organization has its
+// local stack, and the client config points at this server with a valid
+// admin token.
+func ensureLocal(ctx context.Context, ids *identity.Service, st *stacks.Service, home, url string) error {
 	cfg, err := config.Load(home)
 	if err != nil {
 		return err
 	}
-	secret, err := ids.EnsureLocal(ctx, cfg.Token)
+	orgID, secret, err := ids.EnsureLocal(ctx, cfg.Token)
 	if err != nil {
 		return fmt.Errorf("preparing local mode: %w", err)
+	}
+	if err := st.EnsureLocal(ctx, orgID); err != nil {
+		return fmt.Errorf("preparing the local stack: %w", err)
 	}
 	if secret != "" {
 		cfg.Token = secret

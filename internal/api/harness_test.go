@@ -21,6 +21,9 @@ import (
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
 	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/localstack"
+	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store/sqlstore"
 )
 
@@ -33,6 +36,7 @@ type env struct {
 	github *githubtest.Fake
 	logs   *syncBuffer
 	ghSeq  int64
+	stacks *stacks.Service
 }
 
 type syncBuffer struct {
@@ -62,8 +66,12 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var h http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	e.stacks = stacks.New(st, time.Now)
+	// The executor is real but never started: submitted runs stay pending.
+	exec := localstack.New(localstack.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log, Now: time.Now})
 	h = api.New(api.Config{
 		Identity: identity.New(st, time.Now, log), Store: st, Log: log, Version: "test", Now: time.Now,
+		Stacks: e.stacks, Runs: runs.New(st, e.stacks, exec, time.Now),
 		PublicURL: e.srv.URL,
 		SignIn: githubauth.New(githubauth.Config{
 			ClientID: e.github.ClientID, ClientSecret: e.github.ClientSecret,

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -24,6 +25,12 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	e.must(201, "POST", "/v1/invitations", alice.Token, map[string]any{"email": "carol@example.com", "role": "admin"}).decode(t, &pending)
 	var tok api.NewToken
 	e.must(201, "POST", "/v1/tokens", alice.Token, map[string]any{"name": "secret-project-laptop"}).decode(t, &tok)
+	if err := e.stacks.EnsureLocal(context.Background(), alice.Organization.ID); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	var run api.Run
+	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", alice.Token, runBody(project, "secret-pipeline")).decode(t, &run)
 	mallory := e.signIn("mallory", "mallory@example.com")
 
 	// Ids of alice's organization by path parameter name, and what of each
@@ -32,10 +39,16 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 		"user_id":       {{bob.User.ID, "bob@example.com"}, {alice.User.ID, "alice@example.com"}},
 		"invitation_id": {{pending.ID, "carol@example.com"}, {inv.ID, "bob@example.com"}},
 		"token_id":      {{tok.ID, "secret-project-laptop"}},
+		"run_id":        {{run.ID, "secret-pipeline"}},
+		"stack":         {{"local", project}},
+		"namespace":     {{"default", project}},
 	}
+	// Writes need a valid body, or they would fail validation before the
+	// organization check and prove nothing.
+	bodies := map[string]any{"runs": runBody(project, "evil"), "namespaces": map[string]any{"name": "evil"}}
 	snapshot := func() []byte {
 		var b bytes.Buffer
-		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization"} {
+		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization", "/v1/stacks", "/v1/stacks/local/namespaces", "/v1/runs", "/v1/runs/" + run.ID} {
 			b.Write(e.must(200, "GET", p, alice.Token, nil).body)
 		}
 		b.Write(e.must(200, "GET", "/v1/whoami", bob.Token, nil).body)
@@ -52,29 +65,46 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 		if len(names) == 0 {
 			continue
 		}
-		if len(names) > 1 {
-			t.Fatalf("%s takes several ids: extend this test to combine them", route)
-		}
-		ids, ok := targets[names[0][1]]
-		if !ok {
-			t.Fatalf("%s takes {%s}: add an object of that kind to this test", route, names[0][1])
-		}
-		for _, target := range ids {
-			url := strings.Replace(path, names[0][0], target.id, 1)
-			r := e.call(method, url, mallory.Token, map[string]any{})
+		// Each route is called once per object of its last parameter; the
+		// other parameters take their first object.
+		for i := range targets[names[len(names)-1][1]] {
+			url, secrets := path, []string{alice.Organization.ID}
+			for j, name := range names {
+				objs, ok := targets[name[1]]
+				if !ok {
+					t.Fatalf("%s takes {%s}: add an object of that kind to this test", route, name[1])
+				}
+				obj := objs[0]
+				if j == len(names)-1 {
+					obj = objs[i]
+				}
+				url = strings.Replace(url, name[0], obj.id, 1)
+				secrets = append(secrets, obj.secret)
+			}
+			body := bodies[path[strings.LastIndex(path, "/")+1:]]
+			if body == nil {
+				body = map[string]any{}
+			}
+			r := e.call(method, url, mallory.Token, body)
 			if r.status != http.StatusNotFound {
 				t.Errorf("%s %s as another organization = %d, want 404: %s", method, url, r.status, r.body)
 			}
-			if bytes.Contains(r.body, []byte(target.secret)) || bytes.Contains(r.body, []byte(alice.Organization.ID)) {
-				t.Errorf("%s %s leaked data of the other organization: %s", method, url, r.body)
+			for _, secret := range secrets {
+				if bytes.Contains(r.body, []byte(secret)) {
+					t.Errorf("%s %s leaked %q of the other organization: %s", method, url, secret, r.body)
+				}
 			}
 			covered++
 		}
 	}
-	if covered < 10 {
+	if covered < 18 {
 		t.Fatalf("only %d cross-organization calls were made; the walk found too few routes", covered)
 	}
 	if after := snapshot(); !bytes.Equal(before, after) {
 		t.Fatalf("another organization's calls changed alice's organization:\nbefore %s\nafter  %s", before, after)
 	}
+}
+
+func runBody(project, app string) map[string]any {
+	return map[string]any{"classpath": "example.spark.application.HelloWorld", "application_name": app, "project": project}
 }

@@ -29,8 +29,7 @@ func requestInfoFrom(ctx context.Context) *requestInfo {
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// statusRecorder remembers the status; Unwrap keeps http.ResponseController
-// (flushing for streamed logs) working through it.
+// statusRecorder remembers the status for metrics and the access log.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -51,6 +50,9 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush lets streamed responses (followed logs) reach the client as written.
+func (w *statusRecorder) Flush() { http.NewResponseController(w.ResponseWriter).Flush() }
 
 // observe assigns the request id, then records metrics and one access log
 // line per request. Only the path is logged: query strings can carry OAuth

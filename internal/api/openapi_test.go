@@ -32,6 +32,16 @@ var everyRoute = []string{
 	"DELETE /v1/tokens/{token_id}",
 	"GET /v1/tokens/{token_id}",
 	"GET /v1/whoami",
+	"GET /v1/stacks",
+	"GET /v1/stacks/{stack}",
+	"GET /v1/stacks/{stack}/namespaces",
+	"POST /v1/stacks/{stack}/namespaces",
+	"GET /v1/stacks/{stack}/namespaces/{namespace}/runs",
+	"POST /v1/stacks/{stack}/namespaces/{namespace}/runs",
+	"GET /v1/runs",
+	"GET /v1/runs/{run_id}",
+	"POST /v1/runs/{run_id}/cancel",
+	"GET /v1/runs/{run_id}/logs",
 }
 
 type openAPIDoc struct {

@@ -10,6 +10,8 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/stacks"
 )
 
 // Pinger is what readiness checks: the store.
@@ -20,6 +22,8 @@ type Pinger interface {
 // Config is what the HTTP layer needs; cmd/orchestera wires it.
 type Config struct {
 	Identity *identity.Service
+	Stacks   *stacks.Service
+	Runs     *runs.Service
 	Store    Pinger
 	Log      *slog.Logger
 	Version  string
@@ -47,6 +51,8 @@ func New(cfg Config) http.Handler {
 	registerHealth(s)
 	registerIdentity(s)
 	registerTokens(s)
+	registerStacks(s)
+	registerRuns(s)
 	if cfg.SignIn != nil {
 		registerSignIn(s)
 	}

@@ -42,7 +42,7 @@ func newServer(t *testing.T) server {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ids := identity.New(st, time.Now, log)
-	token, err := ids.EnsureLocal(context.Background(), "")
+	_, token, err := ids.EnsureLocal(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,4 +55,25 @@ type Tx interface {
 	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
 	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error
 	TouchToken(ctx context.Context, id string, at time.Time) error
+
+	CreateStack(ctx context.Context, s Stack) error
+	GetStack(ctx context.Context, orgID, name string) (Stack, error)
+	ListStacks(ctx context.Context, orgID string) ([]Stack, error)
+	CreateNamespace(ctx context.Context, n Namespace) error
+	GetNamespace(ctx context.Context, orgID, stackID, name string) (Namespace, error)
+	ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)
+
+	// CreateRun answers Conflict when the organization already has a run
+	// with the same idempotency key.
+	CreateRun(ctx context.Context, r Run) error
+	GetRun(ctx context.Context, orgID, id string) (Run, error)
+	GetRunByIdempotencyKey(ctx context.Context, orgID, key string) (Run, error)
+	// ListRuns returns runs newest first, after the filter's cursor.
+	ListRuns(ctx context.Context, orgID string, f RunFilter) ([]Run, error)
+	// UpdateRun writes the run's state fields if its stored state is one of
+	// from, and answers Conflict otherwise: transitions never race.
+	UpdateRun(ctx context.Context, r Run, from ...RunState) error
+	// RunsInState lists runs of every organization, oldest first: the
+	// executor serves them all.
+	RunsInState(ctx context.Context, kind StackKind, states ...RunState) ([]Run, error)
 }

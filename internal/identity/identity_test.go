@@ -31,7 +31,7 @@ func newService(t *testing.T) (*identity.Service, domain.Store, *clock) {
 func TestEnsureLocalIsIdempotentAndHeals(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newService(t)
-	first, err := s.EnsureLocal(ctx, "")
+	_, first, err := s.EnsureLocal(ctx, "")
 	if err != nil || first == "" {
 		t.Fatalf("first start: %q, %v", first, err)
 	}
@@ -43,13 +43,13 @@ func TestEnsureLocalIsIdempotentAndHeals(t *testing.T) {
 	if org.Name != identity.LocalOrgName {
 		t.Fatalf("local organization = %q", org.Name)
 	}
-	if again, err := s.EnsureLocal(ctx, first); err != nil || again != "" {
+	if _, again, err := s.EnsureLocal(ctx, first); err != nil || again != "" {
 		t.Fatalf("restart with a valid config minted %q, %v", again, err)
 	}
 	if _, err := s.RevokeToken(ctx, p, p.TokenID); err != nil {
 		t.Fatal(err)
 	}
-	healed, err := s.EnsureLocal(ctx, first)
+	_, healed, err := s.EnsureLocal(ctx, first)
 	if err != nil || healed == "" || healed == first {
 		t.Fatalf("restart with a revoked config token: %q, %v", healed, err)
 	}
@@ -62,7 +62,7 @@ func TestEnsureLocalIsIdempotentAndHeals(t *testing.T) {
 func TestLastUsedIsRecordedAtMostOncePerMinute(t *testing.T) {
 	ctx := context.Background()
 	s, st, c := newService(t)
-	secret, _ := s.EnsureLocal(ctx, "")
+	_, secret, _ := s.EnsureLocal(ctx, "")
 	p, _ := s.Authenticate(ctx, secret)
 	lastUsed := func() time.Time {
 		tok, err := st.GetToken(ctx, p.OrgID, p.TokenID)
@@ -87,7 +87,7 @@ func TestLastUsedIsRecordedAtMostOncePerMinute(t *testing.T) {
 func TestExpiredInvitationCanBeRenewed(t *testing.T) {
 	ctx := context.Background()
 	s, _, c := newService(t)
-	secret, _ := s.EnsureLocal(ctx, "")
+	_, secret, _ := s.EnsureLocal(ctx, "")
 	p, _ := s.Authenticate(ctx, secret)
 	old, err := s.CreateInvitation(ctx, p, "ada@example.com", domain.RoleMember)
 	if err != nil {

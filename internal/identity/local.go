@@ -13,19 +13,20 @@ const (
 	LocalTokenName = "local-cli"
 )
 
-// EnsureLocal prepares local mode and returns a token secret for the local
-// client config. On first start it creates the organization "personal" and
-// its admin. If valid (the config's token, still good) is true, nothing is
-// minted and "" is returned; otherwise a fresh token is minted, so a lost
-// or revoked config heals itself on the next start.
-func (s *Service) EnsureLocal(ctx context.Context, configToken string) (string, error) {
+// EnsureLocal prepares local mode and returns the local organization's id
+// and a token secret for the client config. On first start it creates the
+// organization "personal" and its admin. When configToken still acts as the
+// local admin nothing is minted and the secret is ""; otherwise a fresh
+// token is minted, so a lost or revoked config heals on the next start.
+func (s *Service) EnsureLocal(ctx context.Context, configToken string) (orgID, secret string, err error) {
 	if configToken != "" {
 		if p, err := s.Authenticate(ctx, configToken); err == nil && p.IsAdmin() {
-			return "", nil
+			if u, err := s.store.GetUser(ctx, p.UserID); err == nil && u.Email == LocalUserEmail {
+				return p.OrgID, "", nil
+			}
 		}
 	}
-	var secret string
-	err := s.store.InTx(ctx, func(tx domain.Tx) error {
+	err = s.store.InTx(ctx, func(tx domain.Tx) error {
 		now := s.clock()
 		u, err := tx.GetUserByEmail(ctx, LocalUserEmail)
 		if domain.IsNotFound(err) {
@@ -51,8 +52,9 @@ func (s *Service) EnsureLocal(ctx context.Context, configToken string) (string, 
 		if err != nil {
 			return err
 		}
+		orgID = m.OrgID
 		_, secret, err = mintToken(ctx, tx, m.OrgID, u.ID, LocalTokenName, now)
 		return err
 	})
-	return secret, err
+	return orgID, secret, err
 }

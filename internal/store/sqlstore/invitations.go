@@ -22,11 +22,11 @@ func (s queries) GetInvitation(ctx context.Context, orgID, id string) (domain.In
 }
 
 func (s queries) ListInvitations(ctx context.Context, orgID string) ([]domain.Invitation, error) {
-	return s.listInvitations(ctx, invitationSelect+` WHERE org_id = $1 ORDER BY created_at DESC, id`, orgID)
+	return list(ctx, s, scanInvitation, invitationSelect+` WHERE org_id = $1 ORDER BY created_at DESC, id`, orgID)
 }
 
 func (s queries) InvitationsForEmail(ctx context.Context, email string) ([]domain.Invitation, error) {
-	return s.listInvitations(ctx, invitationSelect+` WHERE email = $1 ORDER BY created_at DESC, id`, email)
+	return list(ctx, s, scanInvitation, invitationSelect+` WHERE email = $1 ORDER BY created_at DESC, id`, email)
 }
 
 func (s queries) MarkInvitationAccepted(ctx context.Context, orgID, id string, at time.Time) error {
@@ -39,23 +39,6 @@ func (s queries) MarkInvitationRevoked(ctx context.Context, orgID, id string, at
 	return s.exec(ctx, "invitation", id,
 		`UPDATE invitations SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND accepted_at IS NULL AND revoked_at IS NULL`,
 		ms(at), orgID, id)
-}
-
-func (s queries) listInvitations(ctx context.Context, query string, arg string) ([]domain.Invitation, error) {
-	rows, err := s.q.QueryContext(ctx, query, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Invitation
-	for rows.Next() {
-		i, err := scanInvitation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
 }
 
 func scanInvitation(r scanner) (domain.Invitation, error) {

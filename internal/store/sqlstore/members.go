@@ -26,20 +26,7 @@ func (s queries) GetMember(ctx context.Context, orgID, userID string) (domain.Me
 }
 
 func (s queries) ListMembers(ctx context.Context, orgID string) ([]domain.Member, error) {
-	rows, err := s.q.QueryContext(ctx, memberSelect+` WHERE m.org_id = $1 ORDER BY u.email`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return list(ctx, s, scanMember, memberSelect+` WHERE m.org_id = $1 ORDER BY u.email`, orgID)
 }
 
 func (s queries) RemoveMember(ctx context.Context, orgID, userID string) error {

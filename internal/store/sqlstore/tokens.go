@@ -35,20 +35,7 @@ func (s queries) ResolveToken(ctx context.Context, hash string) (domain.Token, d
 }
 
 func (s queries) ListTokens(ctx context.Context, orgID, userID string) ([]domain.Token, error) {
-	rows, err := s.q.QueryContext(ctx, tokenSelect+` WHERE org_id = $1 AND user_id = $2 ORDER BY created_at, id`, orgID, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return list(ctx, s, scanToken, tokenSelect+` WHERE org_id = $1 AND user_id = $2 ORDER BY created_at, id`, orgID, userID)
 }
 
 func (s queries) RevokeToken(ctx context.Context, orgID, id string, at time.Time) error {

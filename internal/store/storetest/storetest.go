@@ -27,6 +27,8 @@ func Run(t *testing.T, open Opener) {
 		"tokens":                  testTokens,
 		"scoping":                 testScoping,
 		"transactions roll back":  testRollback,
+		"stacks and namespaces":   testStacks,
+		"runs":                    testRuns,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })

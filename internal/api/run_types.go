@@ -1,0 +1,61 @@
+package api
+
+import (
+	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+// Stack is a stack as the API shows it.
+type Stack struct {
+	Name      string            `json:"name" example:"local"`
+	Kind      domain.StackKind  `json:"kind" enum:"local,aws"`
+	State     domain.StackState `json:"state"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// Namespace is a namespace of a stack.
+type Namespace struct {
+	Name      string    `json:"name" example:"default"`
+	Stack     string    `json:"stack"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Run is a run as the API shows it.
+type Run struct {
+	ID        string               `json:"id" example:"run_ab12cd34ef56gh78"`
+	Stack     string               `json:"stack"`
+	Namespace string               `json:"namespace"`
+	State     domain.RunState      `json:"state" enum:"pending,starting,running,succeeded,failed,cancelled"`
+	Reason    domain.FailureReason `json:"reason,omitempty" doc:"Why it failed or was cancelled"`
+	ExitCode  *int                 `json:"exit_code,omitempty"`
+	Hint      string               `json:"hint,omitempty" doc:"One line on what happened and what to do"`
+	Spec      domain.RunSpec       `json:"spec"`
+	CreatedBy string               `json:"created_by"`
+	CreatedAt time.Time            `json:"created_at"`
+	StartedAt *time.Time           `json:"started_at,omitempty"`
+	EndedAt   *time.Time           `json:"ended_at,omitempty"`
+}
+
+// RunPage is one page of a run listing.
+type RunPage struct {
+	Items      []Run  `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
+}
+
+func toStack(s domain.Stack) Stack {
+	return Stack{Name: s.Name, Kind: s.Kind, State: s.State, CreatedAt: s.CreatedAt}
+}
+
+func toNamespace(stack string) func(domain.Namespace) Namespace {
+	return func(n domain.Namespace) Namespace {
+		return Namespace{Name: n.Name, Stack: stack, CreatedAt: n.CreatedAt}
+	}
+}
+
+func toRun(r domain.Run) Run {
+	return Run{
+		ID: r.ID, Stack: r.StackName, Namespace: r.Namespace, State: r.State, Reason: r.Reason, ExitCode: r.ExitCode, Hint: r.Hint,
+		Spec: r.Spec, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+	}
+}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+type (
+	stackPath struct {
+		Stack string `path:"stack" doc:"A stack name" example:"local"`
+	}
+	createNamespace struct {
+		Stack string `path:"stack" doc:"A stack name" example:"local"`
+		Body  struct {
+			Name string `json:"name" doc:"A DNS label" example:"etl"`
+		}
+	}
+)
+
+func registerStacks(s *server) {
+	huma.Register(s.api, op("list-stacks", http.MethodGet, "/v1/stacks", "List stacks", "stacks", true),
+		func(ctx context.Context, _ *struct{}) (*body[[]Stack], error) {
+			sts, err := s.Stacks.List(ctx, principal(ctx))
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[[]Stack]{mapSlice(sts, toStack)}, nil
+		})
+	huma.Register(s.api, op("get-stack", http.MethodGet, "/v1/stacks/{stack}", "Get one stack", "stacks", true),
+		func(ctx context.Context, in *stackPath) (*body[Stack], error) {
+			st, err := s.Stacks.Get(ctx, principal(ctx), in.Stack)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[Stack]{toStack(st)}, nil
+		})
+	huma.Register(s.api, op("list-namespaces", http.MethodGet, "/v1/stacks/{stack}/namespaces", "List a stack's namespaces", "stacks", true),
+		func(ctx context.Context, in *stackPath) (*body[[]Namespace], error) {
+			nss, err := s.Stacks.Namespaces(ctx, principal(ctx), in.Stack)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[[]Namespace]{mapSlice(nss, toNamespace(in.Stack))}, nil
+		})
+	o := op("create-namespace", http.MethodPost, "/v1/stacks/{stack}/namespaces", "Add a namespace to a stack (admin); repeating it is a no-op", "stacks", true)
+	o.DefaultStatus = http.StatusCreated
+	huma.Register(s.api, o, func(ctx context.Context, in *createNamespace) (*body[Namespace], error) {
+		ns, err := s.Stacks.CreateNamespace(ctx, principal(ctx), in.Stack, in.Body.Name)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		return &body[Namespace]{toNamespace(in.Stack)(ns)}, nil
+	})
+}
