@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,18 +57,35 @@ config that 'orchestera login' (or local mode) wrote to $ORCHESTERA_HOME.`,
 	f.StringVar(&o.Home, "home", config.Home(), "data and config directory (env ORCHESTERA_HOME)")
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddCommand(newVersion(o), newLogin(o), newWhoami(o), newOrgs(o), newMembers(o), newInvites(o), newTokens(o))
+	root.AddCommand(newVersion(o), newLogin(o), newWhoami(o), newOrgs(o), newMembers(o), newInvites(o), newTokens(o),
+		newStacks(o), newNamespaces(o), newRun(o), newRuns(o))
 	root.AddCommand(extra...)
 	return root
 }
 
+// ExitError ends the CLI with a specific exit code, e.g. a failed run's.
+type ExitError struct {
+	Code    int
+	Message string // printed to stderr unless empty
+}
+
+func (e *ExitError) Error() string { return e.Message }
+
 // Execute runs the CLI and returns the process exit code.
 func Execute(root *cobra.Command) int {
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
-		return 1
+	err := root.ExecuteContext(context.Background())
+	var exit *ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		if exit.Message != "" {
+			fmt.Fprintln(root.ErrOrStderr(), exit.Message)
+		}
+		return exit.Code
 	}
-	return 0
+	fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
+	return 1
 }
 
 // client resolves the server and token: the token from ORCHESTERA_TOKEN or

@@ -26,7 +26,11 @@ type Client struct {
 
 // New returns a client of server (e.g. http://127.0.0.1:7420).
 func New(server, token string) *Client {
-	return &Client{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}
+	// No overall timeout: followed logs stream for as long as a run lives.
+	// Callers bound requests with their context.
+	return &Client{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 60 * time.Second, IdleConnTimeout: 90 * time.Second,
+	}}}
 }
 
 // Server is the base URL this client calls.
@@ -59,17 +63,42 @@ func StatusOf(err error) int {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	return c.doHeader(ctx, method, path, nil, in, out)
+}
+
+// doHeader sends in as JSON with extra headers and decodes the answer into out.
+func (c *Client) doHeader(ctx context.Context, method, path string, header map[string]string, in, out any) error {
+	resp, err := c.raw(ctx, method, path, header, in)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decoding the answer to %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// raw makes a request and turns 4xx/5xx answers into *Error; the caller
+// closes the body of a successful answer.
+func (c *Client) raw(ctx context.Context, method, path string, header map[string]string, in any) (*http.Response, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("building request: %w", err)
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -80,23 +109,17 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach the Orchestera server at %s (is `orchestera server` running? set --server or ORCHESTERA_SERVER): %w", c.base, err)
+		return nil, fmt.Errorf("cannot reach the Orchestera server at %s (is `orchestera server` running? set --server or ORCHESTERA_SERVER): %w", c.base, err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
 		e := &Error{}
 		if json.NewDecoder(resp.Body).Decode(&e.Problem) != nil || e.Status == 0 {
 			e.Status, e.Detail = resp.StatusCode, fmt.Sprintf("%s %s answered %s", method, path, resp.Status)
 		}
-		return e
+		return nil, e
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("decoding the answer to %s %s: %w", method, path, err)
-	}
-	return nil
+	return resp, nil
 }
 
 func get[T any](ctx context.Context, c *Client, path string) (T, error) {

@@ -7,6 +7,7 @@ package localstack
 import (
 	"context"
 	"log/slog"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
@@ -49,6 +50,13 @@ func New(cfg Config) *Executor {
 	}
 	if cfg.Resync <= 0 {
 		cfg.Resync = 2 * time.Second
+	}
+	// Runs start in their project directory: a relative interpreter path
+	// must not be resolved from there.
+	if path, err := exec.LookPath(cfg.Python); err == nil {
+		if abs, err := filepath.Abs(path); err == nil {
+			cfg.Python = abs
+		}
 	}
 	return &Executor{cfg: cfg, wake: make(chan struct{}, 1), live: map[string]*proc{}}
 }

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/client"
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+// Exit codes of `orchestera run` for failures that have no exit code of
+// their own; a user error exits with the pipeline's code.
+const (
+	exitPlatform  = 1
+	exitTimeout   = 124 // as timeout(1)
+	exitCancelled = 130 // as for ^C
+)
+
+func newRun(o *Options) *cobra.Command {
+	var (
+		stack, namespace, project, key string
+		args, secrets                  []string
+		timeout                        time.Duration
+		detach                         bool
+		spec                           domain.RunSpec
+		resources                      = map[string]*string{"cpu_request": new(string), "cpu_limit": new(string), "memory_request": new(string), "memory_limit": new(string)}
+	)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run a PySpark pipeline on a stack and stream its logs",
+		Long: `Submit a pipeline run, stream its log, and exit with its outcome: 0 when it
+succeeded, the pipeline's exit code on a user error, 64 for invalid arguments,
+124 on timeout, 130 when cancelled, 1 for a platform error. The reason and a
+hint go to stderr. With --detach it prints the run id and returns at once.
+
+A submission is idempotent: it is retried with the same key after a network
+error, so a run is never started twice.`,
+		Example: `  orchestera run --stack local --namespace default \
+    --classpath example.spark.application.HelloWorld --application-name hello \
+    --project examples/hello-world --arg min_distance_km=2 --timeout 30m`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			abs, err := filepath.Abs(project)
+			if err != nil {
+				return fmt.Errorf("--project %q: %w", project, err)
+			}
+			spec.Project, spec.PullSecretsFrom, spec.TimeoutSeconds = abs, secrets, int64(timeout/time.Second)
+			for _, a := range args {
+				k, v, ok := strings.Cut(a, "=")
+				if !ok || k == "" {
+					return fmt.Errorf("--arg %q: expected key=value", a)
+				}
+				spec.Args = append(spec.Args, domain.RunArg{Key: k, Value: v})
+			}
+			for k, v := range resources {
+				if *v != "" {
+					if spec.Resources == nil {
+						spec.Resources = map[string]string{}
+					}
+					spec.Resources[k] = *v
+				}
+			}
+			if key == "" {
+				key = domain.NewID("key")
+			}
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			r, err := submit(cmd.Context(), c, stack, namespace, key, spec)
+			if err != nil {
+				return err
+			}
+			if detach {
+				if o.Output != "table" {
+					return o.renderRun(r)
+				}
+				fmt.Fprintf(o.Out, "%s\n", r.ID)
+				fmt.Fprintf(o.Err, "run %s is %s; follow it with: orchestera runs logs %s -f\n", r.ID, r.State, r.ID)
+				return nil
+			}
+			fmt.Fprintf(o.Err, "run %s submitted to %s/%s (^C stops watching, not the run; orchestera runs cancel %s stops it)\n", r.ID, stack, namespace, r.ID)
+			if err := c.RunLogs(cmd.Context(), r.ID, true, o.Out); err != nil {
+				return fmt.Errorf("streaming the log of %s: %w", r.ID, err)
+			}
+			if r, err = c.GetRun(cmd.Context(), r.ID); err != nil {
+				return err
+			}
+			return outcome(r)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&stack, "stack", "local", "the stack to run on")
+	f.StringVar(&namespace, "namespace", "default", "the namespace of the stack")
+	f.StringVar(&spec.Classpath, "classpath", "", "module.Class of the pipeline's SparkEntrypoint (required)")
+	f.StringVar(&spec.ApplicationName, "application-name", "", "a DNS label naming the application (required)")
+	f.StringVar(&project, "project", ".", "the pipeline's project directory, put on the Python path")
+	f.StringArrayVar(&args, "arg", nil, "an entrypoint argument as key=value; repeatable")
+	f.IntVar(&spec.ExecutorInstances, "executor-instances", 1, "Spark executors")
+	f.IntVar(&spec.ExecutorCores, "executor-cores", 1, "cores per executor")
+	f.StringVar(&spec.ExecutorMemory, "executor-memory", "1g", "memory per executor, e.g. 2g")
+	f.StringVar(resources["cpu_request"], "cpu-request", "", "driver CPU request, e.g. 500m (Kubernetes stacks)")
+	f.StringVar(resources["cpu_limit"], "cpu-limit", "", "driver CPU limit (Kubernetes stacks)")
+	f.StringVar(resources["memory_request"], "memory-request", "", "driver memory request, e.g. 2Gi (Kubernetes stacks)")
+	f.StringVar(resources["memory_limit"], "memory-limit", "", "driver memory limit (Kubernetes stacks)")
+	f.StringSliceVar(&secrets, "pull-secrets-from", nil, "secret aliases whose keys become environment variables, e.g. db,api")
+	f.DurationVar(&timeout, "timeout", 0, "stop the run after this long, e.g. 1h (0: no limit)")
+	f.BoolVar(&detach, "detach", false, "print the run id and return without waiting")
+	f.StringVar(&key, "idempotency-key", "", "reuse a key to make a resubmission return the same run (default: a new key)")
+	cmd.MarkFlagRequired("classpath")
+	cmd.MarkFlagRequired("application-name")
+	return cmd
+}
+
+// submit retries a submission that did not reach an answer; the key makes
+// the retry return the same run instead of starting a second one.
+func submit(ctx context.Context, c *client.Client, stack, namespace, key string, spec domain.RunSpec) (api.Run, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var r api.Run
+		if r, err = c.SubmitRun(ctx, stack, namespace, key, spec); err == nil || client.StatusOf(err) != 0 {
+			return r, err
+		}
+		select {
+		case <-ctx.Done():
+			return r, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * time.Second):
+		}
+	}
+	return api.Run{}, err
+}
+
+// outcome turns a finished run into the command's exit.
+func outcome(r api.Run) error {
+	if r.State == domain.RunSucceeded {
+		return nil
+	}
+	msg := fmt.Sprintf("run %s %s: %s", r.ID, r.State, r.Reason)
+	if r.ExitCode != nil {
+		msg += fmt.Sprintf(" (exit code %d)", *r.ExitCode)
+	}
+	if r.Hint != "" {
+		msg += "\n  hint: " + r.Hint
+	}
+	msg += "\n  log:  orchestera runs logs " + r.ID
+	code := exitPlatform
+	switch r.Reason {
+	case domain.ReasonUserError, domain.ReasonInvalidArguments:
+		if r.ExitCode != nil && *r.ExitCode != 0 {
+			code = *r.ExitCode
+		}
+	case domain.ReasonTimeout:
+		code = exitTimeout
+	case domain.ReasonCancelled:
+		code = exitCancelled
+	}
+	if !r.State.Terminal() {
+		return errors.New("the log ended but the run is still " + string(r.State))
+	}
+	return &ExitError{Code: code, Message: msg}
+}

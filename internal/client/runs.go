@@ -1,0 +1,83 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+// ListStacks is GET /v1/stacks.
+func (c *Client) ListStacks(ctx context.Context) ([]api.Stack, error) {
+	return get[[]api.Stack](ctx, c, "/v1/stacks")
+}
+
+// GetStack is GET /v1/stacks/{stack}.
+func (c *Client) GetStack(ctx context.Context, name string) (api.Stack, error) {
+	return get[api.Stack](ctx, c, "/v1/stacks/"+url.PathEscape(name))
+}
+
+// ListNamespaces is GET /v1/stacks/{stack}/namespaces.
+func (c *Client) ListNamespaces(ctx context.Context, stack string) ([]api.Namespace, error) {
+	return get[[]api.Namespace](ctx, c, "/v1/stacks/"+url.PathEscape(stack)+"/namespaces")
+}
+
+// CreateNamespace is POST /v1/stacks/{stack}/namespaces.
+func (c *Client) CreateNamespace(ctx context.Context, stack, name string) (api.Namespace, error) {
+	return send[api.Namespace](ctx, c, http.MethodPost, "/v1/stacks/"+url.PathEscape(stack)+"/namespaces", map[string]any{"name": name})
+}
+
+// SubmitRun is POST /v1/stacks/{stack}/namespaces/{namespace}/runs; the
+// same idempotencyKey always yields the same run, so it is safe to retry.
+func (c *Client) SubmitRun(ctx context.Context, stack, namespace, idempotencyKey string, spec domain.RunSpec) (api.Run, error) {
+	var out api.Run
+	path := fmt.Sprintf("/v1/stacks/%s/namespaces/%s/runs", url.PathEscape(stack), url.PathEscape(namespace))
+	err := c.doHeader(ctx, http.MethodPost, path, map[string]string{"Idempotency-Key": idempotencyKey}, spec, &out)
+	return out, err
+}
+
+// RunQuery filters a run listing.
+type RunQuery struct {
+	Stack, Namespace, State, Cursor string
+	Limit                           int
+}
+
+// ListRuns is GET /v1/runs.
+func (c *Client) ListRuns(ctx context.Context, q RunQuery) (api.RunPage, error) {
+	v := url.Values{}
+	for k, val := range map[string]string{"stack": q.Stack, "namespace": q.Namespace, "state": q.State, "cursor": q.Cursor} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	if q.Limit > 0 {
+		v.Set("limit", fmt.Sprint(q.Limit))
+	}
+	return get[api.RunPage](ctx, c, "/v1/runs?"+v.Encode())
+}
+
+// GetRun is GET /v1/runs/{run_id}.
+func (c *Client) GetRun(ctx context.Context, id string) (api.Run, error) {
+	return get[api.Run](ctx, c, "/v1/runs/"+url.PathEscape(id))
+}
+
+// CancelRun is POST /v1/runs/{run_id}/cancel.
+func (c *Client) CancelRun(ctx context.Context, id string) (api.Run, error) {
+	return send[api.Run](ctx, c, http.MethodPost, "/v1/runs/"+url.PathEscape(id)+"/cancel", nil)
+}
+
+// RunLogs copies a run's log to w; with follow it returns when the run has
+// ended and its log is drained.
+func (c *Client) RunLogs(ctx context.Context, id string, follow bool, w io.Writer) error {
+	resp, err := c.raw(ctx, http.MethodGet, fmt.Sprintf("/v1/runs/%s/logs?follow=%t", url.PathEscape(id), follow), nil, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
