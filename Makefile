@@ -8,11 +8,16 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X $(MODULE)/internal/version.Version=$(VERSION) -X $(MODULE)/internal/version.Commit=$(COMMIT)
 
-# Pinned tool versions.
+# Pinned tool versions (Python packages: python/requirements.txt).
 GO_MIN      := 1.26
 HEY_VERSION := v0.1.4
+JAVA_PKG    := openjdk-17-jre-headless
 
-.PHONY: all build demo test test-go lint bench go-check clean
+VENV   := build/venv
+PYTHON := $(VENV)/bin/python
+RUNTIME_SOURCES := $(shell find python/orchestera -name '*.py') python/pyproject.toml
+
+.PHONY: all build demo test lint bench go-check java-check python-env clean
 
 all: build
 
@@ -23,15 +28,40 @@ go-check:
 build: go-check
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/orchestera ./cmd/orchestera
 
-## demo: start a local-mode server, use it from the CLI, stop it.
-demo: build
-	scripts/demo.sh $(BIN)/orchestera
+# Spark needs Java: install Debian's when none is found (as root), else say
+# exactly what to install.
+java-check:
+	@if ! command -v java >/dev/null && [ ! -x "$$JAVA_HOME/bin/java" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(JAVA_PKG) for Spark"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(JAVA_PKG) >/dev/null; \
+	  else echo "Spark needs Java 17: install $(JAVA_PKG) (or any JDK 17) or set JAVA_HOME" >&2; exit 1; fi; \
+	fi
 
-## test: start PostgreSQL (installing it if needed), run every test, stop it.
-test: go-check lint
+# The Python runtime and pinned pyspark, in the project's own environment.
+python-env: $(VENV)/.installed
+$(VENV)/.installed: python/requirements.txt $(RUNTIME_SOURCES)
+	@command -v python3 >/dev/null || { echo "Python 3.9+ is required (Debian: apt-get install python3 python3-venv)" >&2; exit 1; }
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r python/requirements.txt
+	$(PYTHON) -m pip install -q --disable-pip-version-check --no-deps ./python
+	touch $@
+
+## demo: start a local-mode server, run the hello-world pipeline on the
+## local stack through it, show the outputs, stop the server.
+demo: build java-check python-env
+	scripts/demo.sh $(BIN)/orchestera $(PYTHON)
+
+## test: start PostgreSQL (installing it if needed), run every test (Go and
+## Python, with real Spark), stop it.
+test: go-check lint java-check python-env
 	@scripts/test-postgres.sh start >/dev/null
-	@status=0; ORCHESTERA_TEST_POSTGRES_URL="$$(cat build/pg/url)" $(GO) test -count=1 ./... || status=$$?; \
-	  scripts/test-postgres.sh stop; exit $$status
+	@status=0; \
+	  ORCHESTERA_TEST_POSTGRES_URL="$$(cat build/pg/url)" ORCHESTERA_TEST_PYTHON="$(CURDIR)/$(PYTHON)" \
+	    $(GO) test -count=1 -timeout 20m ./... || status=$$?; \
+	  scripts/test-postgres.sh stop; \
+	  [ $$status = 0 ] || exit $$status; \
+	  cd python && ../$(PYTHON) -m pytest -q
 
 lint: go-check
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
@@ -41,9 +71,11 @@ lint: go-check
 $(BIN)/hey: | go-check
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/rakyll/hey@$(HEY_VERSION)
 
-## bench: API read throughput and latency against a bare net/http handler.
-bench: build $(BIN)/hey
+## bench: API reads against a bare net/http handler; local runs against
+## running the same pipeline directly.
+bench: build $(BIN)/hey java-check python-env
 	$(GO) run ./bench/api -bin $(BIN)/orchestera -hey $(BIN)/hey
+	$(GO) run ./bench/local-run -bin $(BIN)/orchestera -python $(PYTHON)
 
 clean:
 	-scripts/test-postgres.sh stop

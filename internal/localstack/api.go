@@ -28,7 +28,7 @@ func (e *Executor) Cancel(ctx context.Context, r domain.Run) error {
 	p := e.live[r.ID]
 	e.mu.Unlock()
 	if p != nil {
-		p.stop(domain.ReasonCancelled, e.cfg.KillGrace)
+		p.stop(domain.ReasonCancelled)
 		select { // wait until the outcome is recorded so the caller sees it
 		case <-p.settled:
 			return nil

@@ -19,6 +19,7 @@ import (
 type Config struct {
 	Home        string // the data directory; runs live in Home/runs/<id>
 	Python      string // an interpreter with the orchestera runtime and pyspark
+	Java        string // the java command Spark will use; default "java"
 	Concurrency int    // runs at once; more wait in pending
 	LogCap      int64  // bytes of log kept per run
 	KillGrace   time.Duration
@@ -47,6 +48,9 @@ func New(cfg Config) *Executor {
 	}
 	if cfg.KillGrace <= 0 {
 		cfg.KillGrace = 10 * time.Second
+	}
+	if cfg.Java == "" {
+		cfg.Java = "java"
 	}
 	if cfg.Resync <= 0 {
 		cfg.Resync = 2 * time.Second

@@ -17,8 +17,22 @@ import (
 // writes the exit code to a file. The process group outlives the server, so
 // the code must not travel through a pipe to us: a restarted server reads
 // the file instead. pipefail makes PIPESTATUS[0] the entrypoint's code.
+// The cap is a bash read loop because head -c and mawk hold output back
+// until their buffers fill, and a followed log must show lines as they come.
 const wrapper = `set -o pipefail
-"$@" 2>&1 | { head -c "$ORCH_LOG_CAP"; if IFS= read -r -n 1 _; then printf '\n[orchestera: log truncated at %s bytes]\n' "$ORCH_LOG_CAP"; cat >/dev/null; fi; } >>"$ORCH_LOG_FILE"
+cap() {
+	local n=0 line
+	while IFS= read -r line || [[ -n $line ]]; do
+		n=$((n + ${#line} + 1))
+		if ((n > ORCH_LOG_CAP)); then
+			printf '[orchestera: log truncated at %s bytes]\n' "$ORCH_LOG_CAP"
+			cat >/dev/null
+			return
+		fi
+		printf '%s\n' "$line"
+	done
+}
+"$@" 2>&1 | LC_ALL=C cap >>"$ORCH_LOG_FILE"
 code=${PIPESTATUS[0]}
 echo "$code" >"$ORCH_EXIT_FILE.tmp" && mv "$ORCH_EXIT_FILE.tmp" "$ORCH_EXIT_FILE"
 `
@@ -39,7 +53,7 @@ func (e *Executor) start(ctx context.Context, r domain.Run) {
 	r.PIDStart, _ = startTime(p.pid)
 	if err := e.cfg.Store.UpdateRun(ctx, r, domain.RunStarting); err != nil {
 		// Cancelled while it was starting: stop what we just launched.
-		p.stop(domain.ReasonCancelled, e.cfg.KillGrace)
+		p.stop(domain.ReasonCancelled)
 	}
 	e.cfg.Log.InfoContext(ctx, "run started", "run_id", r.ID, "org_id", r.OrgID, "pid", p.pid)
 	e.supervise(r, p)
@@ -47,7 +61,7 @@ func (e *Executor) start(ctx context.Context, r domain.Run) {
 
 // launch checks the machine and starts the run's process group.
 func (e *Executor) launch(r domain.Run) (*proc, error) {
-	if err := javaInstalled(); err != nil {
+	if err := javaInstalled(e.cfg.Java); err != nil {
 		return nil, err
 	}
 	if _, err := exec.LookPath(e.cfg.Python); err != nil {
@@ -122,13 +136,13 @@ func writeHeader(path string, r domain.Run, argv []string) error {
 }
 
 // javaInstalled: Spark needs a Java runtime; say exactly what to install.
-func javaInstalled() error {
+func javaInstalled(java string) error {
 	if home := os.Getenv("JAVA_HOME"); home != "" {
 		if _, err := os.Stat(filepath.Join(home, "bin", "java")); err == nil {
 			return nil
 		}
 	}
-	if _, err := exec.LookPath("java"); err == nil {
+	if _, err := exec.LookPath(java); err == nil {
 		return nil
 	}
 	return fmt.Errorf("Java was not found, and Spark needs it: install a Java 17 runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME")

@@ -21,10 +21,11 @@ func (e *Executor) supervise(r domain.Run, p *proc) {
 	go func() {
 		if r.Spec.TimeoutSeconds > 0 && r.StartedAt != nil {
 			left := time.Until(r.StartedAt.Add(time.Duration(r.Spec.TimeoutSeconds) * time.Second))
-			timer := time.AfterFunc(max(left, 0), func() { p.stop(domain.ReasonTimeout, e.cfg.KillGrace) })
+			timer := time.AfterFunc(max(left, 0), func() { p.stop(domain.ReasonTimeout) })
 			defer timer.Stop()
 		}
 		<-p.done
+		p.reap(e.cfg.KillGrace)
 		e.finish(context.Background(), r, p.stoppedFor())
 		e.mu.Lock()
 		delete(e.live, r.ID)
