@@ -44,18 +44,37 @@ func (e *Executor) Cancel(ctx context.Context, r domain.Run) error {
 	return nil
 }
 
-// OpenLog opens a run's log file; a run that never started has an empty log.
+// OpenLog opens a run's log file. A pending run has none yet: its reader
+// reads nothing until the file appears, so a follower sees it from the start.
 func (e *Executor) OpenLog(r domain.Run) (io.ReadCloser, error) {
-	f, err := os.Open(filepath.Join(e.runDir(r.ID), "log"))
-	if os.IsNotExist(err) {
-		return io.NopCloser(emptyReader{}), nil
-	}
-	return f, err
+	return &lazyLog{path: filepath.Join(e.runDir(r.ID), "log")}, nil
 }
 
-type emptyReader struct{}
+type lazyLog struct {
+	path string
+	f    *os.File
+}
 
-func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }
+func (l *lazyLog) Read(p []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.Open(l.path)
+		if os.IsNotExist(err) {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, err
+		}
+		l.f = f
+	}
+	return l.f.Read(p)
+}
+
+func (l *lazyLog) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
+}
 
 // secretEnv reads the local secrets of a namespace: Home/secrets/<namespace>/
 // <alias>.json, each a flat JSON object of strings, as KEY=value pairs.
