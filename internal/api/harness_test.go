@@ -114,6 +114,11 @@ func (r response) problem(t *testing.T) api.Problem {
 // call makes one request with token (empty for none) and body (nil for none).
 func (e *env) call(method, path, token string, body any) response {
 	e.t.Helper()
+	return e.callWithHeader(method, path, token, nil, body)
+}
+
+func (e *env) callWithHeader(method, path, token string, header map[string]string, body any) response {
+	e.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -125,6 +130,9 @@ func (e *env) call(method, path, token string, body any) response {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

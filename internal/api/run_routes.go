@@ -23,7 +23,8 @@ type (
 		Status int
 		Body   Run
 	}
-	listFilters struct {
+	// RunFilters are the query parameters of both run listings.
+	RunFilters struct {
 		State  string `query:"state" enum:"pending,starting,running,succeeded,failed,cancelled" doc:"Only runs in this state"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 		Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
@@ -31,12 +32,12 @@ type (
 	listNamespaceRuns struct {
 		Stack     string `path:"stack" example:"local"`
 		Namespace string `path:"namespace" example:"default"`
-		listFilters
+		RunFilters
 	}
 	listRuns struct {
 		Stack     string `query:"stack" doc:"Only runs on this stack"`
 		Namespace string `query:"namespace" doc:"Only runs in this namespace"`
-		listFilters
+		RunFilters
 	}
 	runIDPath struct {
 		RunID string `path:"run_id" doc:"A run id (run_...)"`
@@ -67,11 +68,11 @@ func registerRuns(s *server) {
 			if _, _, err := s.Stacks.Resolve(ctx, principal(ctx), in.Stack, in.Namespace); err != nil {
 				return nil, s.fail(ctx, err)
 			}
-			return s.listRuns(ctx, in.Stack, in.Namespace, in.listFilters)
+			return s.listRuns(ctx, in.Stack, in.Namespace, in.RunFilters)
 		})
 	huma.Register(s.api, op("list-runs", http.MethodGet, "/v1/runs", "List runs, newest first", "runs", true),
 		func(ctx context.Context, in *listRuns) (*body[RunPage], error) {
-			return s.listRuns(ctx, in.Stack, in.Namespace, in.listFilters)
+			return s.listRuns(ctx, in.Stack, in.Namespace, in.RunFilters)
 		})
 	huma.Register(s.api, op("get-run", http.MethodGet, "/v1/runs/{run_id}", "Get one run", "runs", true),
 		func(ctx context.Context, in *runIDPath) (*body[Run], error) {
@@ -109,7 +110,7 @@ func registerRuns(s *server) {
 	})
 }
 
-func (s *server) listRuns(ctx context.Context, stack, namespace string, f listFilters) (*body[RunPage], error) {
+func (s *server) listRuns(ctx context.Context, stack, namespace string, f RunFilters) (*body[RunPage], error) {
 	runs, next, err := s.Runs.List(ctx, principal(ctx), domain.RunFilter{StackName: stack, Namespace: namespace, State: domain.RunState(f.State), Limit: f.Limit}, f.Cursor)
 	if err != nil {
 		return nil, s.fail(ctx, err)

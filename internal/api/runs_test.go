@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/orchestera/orchestera/internal/api"
+)
+
+// The executor in these tests never starts, so runs stay pending: this is
+// about the API's rules; real runs are tested end to end in cmd/orchestera.
+func TestRunSubmissionRules(t *testing.T) {
+	e := newEnv(t)
+	admin := e.signIn("alice", "alice@example.com")
+	if err := e.stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	path := "/v1/stacks/local/namespaces/default/runs"
+	cases := []struct {
+		name        string
+		body        map[string]any
+		field, rule string
+	}{
+		{"classpath without a class", map[string]any{"classpath": "hello", "application_name": "a", "project": project}, "classpath", "python_classpath"},
+		{"application name with capitals", map[string]any{"classpath": "a.B", "application_name": "Hello", "project": project}, "application_name", "dns1123_label"},
+		{"relative project", map[string]any{"classpath": "a.B", "application_name": "a", "project": "examples/x"}, "project", "absolute_path"},
+		{"missing project", map[string]any{"classpath": "a.B", "application_name": "a", "project": "/nonexistent/x"}, "project", "directory_exists"},
+		{"bad executor memory", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "executor_memory": "lots"}, "executor_memory", "spark_memory"},
+		{"bad cpu request", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "resources": map[string]string{"cpu_request": "fast"}}, "cpu_request", "kubernetes_cpu"},
+		{"unknown secret", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "pull_secrets_from": []string{"db"}}, "pull_secrets_from", "secret_exists"},
+		{"bad argument name", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "args": []map[string]string{{"key": "--x", "value": "1"}}}, "args", "argument_name"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.must(400, "POST", path, admin.Token, c.body)
+			if f := r.problem(t).Errors[0]; f.Field != c.field || f.Rule != c.rule {
+				t.Fatalf("field error %+v, want %s/%s", f, c.field, c.rule)
+			}
+		})
+	}
+	var page api.RunPage
+	e.must(200, "GET", "/v1/runs", admin.Token, nil).decode(t, &page)
+	if len(page.Items) != 0 {
+		t.Fatalf("refused submissions created %d runs", len(page.Items))
+	}
+	e.must(404, "POST", "/v1/stacks/nope/namespaces/default/runs", admin.Token, runBody(project, "a"))
+	e.must(404, "POST", "/v1/stacks/local/namespaces/nope/runs", admin.Token, runBody(project, "a"))
+}
+
+func TestIdempotencyPaginationAndCancel(t *testing.T) {
+	e := newEnv(t)
+	admin := e.signIn("alice", "alice@example.com")
+	if err := e.stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	submit := func(key, app string) response {
+		return e.callWithHeader("POST", "/v1/stacks/local/namespaces/default/runs", admin.Token, map[string]string{"Idempotency-Key": key}, runBody(project, app))
+	}
+	first := submit("k1", "app")
+	again := submit("k1", "app")
+	var a, b api.Run
+	first.decode(t, &a)
+	again.decode(t, &b)
+	if first.status != 201 || again.status != 200 || a.ID != b.ID || a.State != "pending" {
+		t.Fatalf("resubmission: %d %s then %d %s", first.status, a.ID, again.status, b.ID)
+	}
+	if r := submit("k1", "other"); r.status != 409 {
+		t.Fatalf("same key, other spec: %d %s", r.status, r.body)
+	}
+
+	for i := 0; i < 4; i++ {
+		submit(fmt.Sprintf("p%d", i), "app")
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; pages < 10; pages++ {
+		var page api.RunPage
+		e.must(200, "GET", "/v1/runs?limit=2&cursor="+cursor, admin.Token, nil).decode(t, &page)
+		for _, r := range page.Items {
+			if seen[r.ID] {
+				t.Fatalf("run %s on two pages", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 5 {
+		t.Fatalf("paged through %d runs, want 5", len(seen))
+	}
+	e.must(400, "GET", "/v1/runs?cursor=garbage", admin.Token, nil)
+	e.must(400, "GET", "/v1/runs?state=done", admin.Token, nil)
+
+	var cancelled api.Run
+	e.must(200, "POST", "/v1/runs/"+a.ID+"/cancel", admin.Token, nil).decode(t, &cancelled)
+	if cancelled.State != "cancelled" || cancelled.Reason != "cancelled" {
+		t.Fatalf("cancelled pending run = %+v", cancelled)
+	}
+	e.must(200, "POST", "/v1/runs/"+a.ID+"/cancel", admin.Token, nil) // repeating is harmless
+	var list api.RunPage
+	e.must(200, "GET", "/v1/stacks/local/namespaces/default/runs?state=cancelled", admin.Token, nil).decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != a.ID {
+		t.Fatalf("filtered list = %+v", list.Items)
+	}
+	if logs := e.must(200, "GET", "/v1/runs/"+a.ID+"/logs", admin.Token, nil); len(logs.body) != 0 {
+		t.Fatalf("a run that never started has log %q", logs.body)
+	}
+}
