@@ -20,6 +20,7 @@ const module = "github.com/orchestera/orchestera/"
 var allowed = map[string][]string{
 	"internal/domain":                {"std"},
 	"internal/identity":              {"std", "internal/domain"},
+	"internal/iampolicy":             {"std"},
 	"internal/stacks":                {"std", "internal/domain"},
 	"internal/runs":                  {"std", "internal/domain", "internal/stacks"},
 	"internal/localstack":            {"std", "internal/domain"},
