@@ -20,6 +20,8 @@ const module = "github.com/orchestera/orchestera/"
 var allowed = map[string][]string{
 	"internal/domain":                {"std"},
 	"internal/identity":              {"std", "internal/domain"},
+	"internal/awsx":                  {"internal/domain", "internal/iampolicy"},
+	"internal/awsx/mototest":         {"std"},
 	"internal/iampolicy":             {"std"},
 	"internal/stacks":                {"std", "internal/domain"},
 	"internal/runs":                  {"std", "internal/domain", "internal/stacks"},
@@ -33,7 +35,7 @@ var allowed = map[string][]string{
 	"internal/config":                {"std"},
 	"internal/version":               {"std"},
 	"internal/client":                {"internal/api", "internal/domain"},
-	"internal/cli":                   {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version"},
+	"internal/cli":                   {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/awsx"},
 	"internal/archtest":              {"std"},
 }
 
