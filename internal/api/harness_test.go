@@ -18,6 +18,8 @@ import (
 	"net/http/httptest"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/connections"
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
 	"github.com/orchestera/orchestera/internal/identity"
@@ -30,13 +32,39 @@ import (
 // env is a server on a real SQLite store with GitHub sign-in against the
 // fake provider, and every log line it writes.
 type env struct {
-	t      *testing.T
-	srv    *httptest.Server
-	store  *sqlstore.Store
-	github *githubtest.Fake
-	logs   *syncBuffer
-	ghSeq  int64
-	stacks *stacks.Service
+	t        *testing.T
+	srv      *httptest.Server
+	store    *sqlstore.Store
+	github   *githubtest.Fake
+	logs     *syncBuffer
+	ghSeq    int64
+	stacks   *stacks.Service
+	verifier *fakeVerifier
+}
+
+const platformAccount = "017059471480"
+
+// fakeVerifier stands in for the AWS verifier (tested against moto in
+// internal/awsx): it answers with the checks a test sets and records one
+// audited call per verification.
+type fakeVerifier struct {
+	mu     sync.Mutex
+	checks []domain.Check
+	seen   []connections.Target
+}
+
+func (f *fakeVerifier) set(checks ...domain.Check) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checks = checks
+}
+
+func (f *fakeVerifier) Verify(_ context.Context, t connections.Target) []domain.Check {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = append(f.seen, t)
+	t.Audit("sts:AssumeRole", "ok")
+	return f.checks
 }
 
 type syncBuffer struct {
@@ -62,7 +90,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, github: githubtest.New(), logs: &syncBuffer{}}
+	e := &env{t: t, store: st, github: githubtest.New(), logs: &syncBuffer{}, verifier: &fakeVerifier{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var h http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
@@ -72,6 +100,10 @@ func newEnv(t *testing.T) *env {
 	h = api.New(api.Config{
 		Identity: identity.New(st, time.Now, log), Store: st, Log: log, Version: "test", Now: time.Now,
 		Stacks: e.stacks, Runs: runs.New(st, e.stacks, exec, time.Now),
+		Connections: connections.New(connections.Config{
+			Store: st, Verifier: e.verifier, Regions: []string{"us-east-1", "eu-west-1"}, Now: time.Now, Log: log,
+			PlatformAccount: func(context.Context) (string, error) { return platformAccount, nil },
+		}),
 		PublicURL: e.srv.URL,
 		SignIn: githubauth.New(githubauth.Config{
 			ClientID: e.github.ClientID, ClientSecret: e.github.ClientSecret,

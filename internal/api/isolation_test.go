@@ -3,12 +3,14 @@ package api_test
 import (
 	"bytes"
 	"context"
+
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 // TestCrossOrganizationIsolation walks the OpenAPI document and calls every
@@ -31,6 +33,10 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	project := t.TempDir()
 	var run api.Run
 	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", alice.Token, runBody(project, "secret-pipeline")).decode(t, &run)
+	var conn api.Connection
+	e.must(201, "POST", "/v1/aws-connections", alice.Token, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/AliceSecretRole"}).decode(t, &conn)
+	e.verifier.set(domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed"})
+	e.must(200, "POST", "/v1/aws-connections/"+conn.ID+"/verify", alice.Token, nil)
 	mallory := e.signIn("mallory", "mallory@example.com")
 
 	// Ids of alice's organization by path parameter name, and what of each
@@ -40,6 +46,7 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 		"invitation_id": {{pending.ID, "carol@example.com"}, {inv.ID, "bob@example.com"}},
 		"token_id":      {{tok.ID, "secret-project-laptop"}},
 		"run_id":        {{run.ID, "secret-pipeline"}},
+		"connection_id": {{conn.ID, "AliceSecretRole"}},
 		"stack":         {{"local", project}},
 		"namespace":     {{"default", project}},
 	}
@@ -48,7 +55,8 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	bodies := map[string]any{"runs": runBody(project, "evil"), "namespaces": map[string]any{"name": "evil"}}
 	snapshot := func() []byte {
 		var b bytes.Buffer
-		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization", "/v1/stacks", "/v1/stacks/local/namespaces", "/v1/runs", "/v1/runs/" + run.ID} {
+		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization", "/v1/stacks", "/v1/stacks/local/namespaces", "/v1/runs", "/v1/runs/" + run.ID,
+			"/v1/aws-connections/" + conn.ID, "/v1/aws-connections/" + conn.ID + "/events", "/v1/audit", "/v1/aws/external-id"} {
 			b.Write(e.must(200, "GET", p, alice.Token, nil).body)
 		}
 		b.Write(e.must(200, "GET", "/v1/whoami", bob.Token, nil).body)
@@ -97,7 +105,7 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 			covered++
 		}
 	}
-	if covered < 18 {
+	if covered < 22 {
 		t.Fatalf("only %d cross-organization calls were made; the walk found too few routes", covered)
 	}
 	if after := snapshot(); !bytes.Equal(before, after) {

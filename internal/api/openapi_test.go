@@ -42,6 +42,15 @@ var everyRoute = []string{
 	"GET /v1/runs/{run_id}",
 	"POST /v1/runs/{run_id}/cancel",
 	"GET /v1/runs/{run_id}/logs",
+	"GET /v1/aws/external-id",
+	"POST /v1/aws/external-id/rotate",
+	"GET /v1/aws-connections",
+	"POST /v1/aws-connections",
+	"GET /v1/aws-connections/{connection_id}",
+	"DELETE /v1/aws-connections/{connection_id}",
+	"POST /v1/aws-connections/{connection_id}/verify",
+	"GET /v1/aws-connections/{connection_id}/events",
+	"GET /v1/audit",
 }
 
 type openAPIDoc struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/orchestera/orchestera/internal/connections"
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/runs"
 	"github.com/orchestera/orchestera/internal/stacks"
@@ -21,13 +22,14 @@ type Pinger interface {
 
 // Config is what the HTTP layer needs; cmd/orchestera wires it.
 type Config struct {
-	Identity *identity.Service
-	Stacks   *stacks.Service
-	Runs     *runs.Service
-	Store    Pinger
-	Log      *slog.Logger
-	Version  string
-	Now      func() time.Time
+	Identity    *identity.Service
+	Stacks      *stacks.Service
+	Runs        *runs.Service
+	Connections *connections.Service
+	Store       Pinger
+	Log         *slog.Logger
+	Version     string
+	Now         func() time.Time
 	// SignIn enables GitHub sign-in (hosted mode); nil in local mode.
 	SignIn SignInProvider
 	// PublicURL is the server's external base URL, used in hints.
@@ -53,6 +55,7 @@ func New(cfg Config) http.Handler {
 	registerTokens(s)
 	registerStacks(s)
 	registerRuns(s)
+	registerConnections(s)
 	if cfg.SignIn != nil {
 		registerSignIn(s)
 	}

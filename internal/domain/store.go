@@ -76,4 +76,23 @@ type Tx interface {
 	// RunsInState lists runs of every organization, oldest first: the
 	// executor serves them all.
 	RunsInState(ctx context.Context, kind StackKind, states ...RunState) ([]Run, error)
+
+	// GetExternalID answers NotFound until one was set for the organization.
+	GetExternalID(ctx context.Context, orgID string) (string, error)
+	SetExternalID(ctx context.Context, orgID, externalID string, at time.Time) error
+	CreateConnection(ctx context.Context, c AWSConnection) error
+	GetConnection(ctx context.Context, orgID, id string) (AWSConnection, error)
+	ListConnections(ctx context.Context, orgID string) ([]AWSConnection, error)
+	// AllConnections lists every organization's connections, for the
+	// periodic verifier.
+	AllConnections(ctx context.Context) ([]AWSConnection, error)
+	UpdateConnection(ctx context.Context, c AWSConnection) error
+	DeleteConnection(ctx context.Context, orgID, id string) error
+	SaveVerification(ctx context.Context, v Verification) error
+	LatestVerification(ctx context.Context, orgID, connectionID string) (Verification, error)
+	AddConnectionEvent(ctx context.Context, e ConnectionEvent) error
+	ListConnectionEvents(ctx context.Context, orgID, connectionID string) ([]ConnectionEvent, error)
+	AddAudit(ctx context.Context, a AuditEntry) error
+	// ListAudit returns the newest entries first, at most limit.
+	ListAudit(ctx context.Context, orgID string, limit int) ([]AuditEntry, error)
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		"transactions roll back":  testRollback,
 		"stacks and namespaces":   testStacks,
 		"runs":                    testRuns,
+		"aws connections":         testConnections,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })

@@ -1,0 +1,188 @@
+// Package connections holds the rules of AWS connections: the external ID
+// each organization gets, registering an OrchesteraAccessRole, verifying it
+// (on demand and periodically) through a Verifier, the events a change of
+// verdict leaves, and the audit log of AWS calls made through customer roles.
+package connections
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+// Target is what a verification checks.
+type Target struct {
+	OrgID, ConnectionID string
+	RoleARN, AccountID  string
+	ExternalID          string
+	PlatformAccountID   string
+	Regions             []string
+	// Audit records one AWS call made through the customer's role.
+	Audit func(action, outcome string)
+}
+
+// Verifier runs the verification checks against a role.
+type Verifier interface {
+	Verify(ctx context.Context, t Target) []domain.Check
+}
+
+// Config is the service's setup.
+type Config struct {
+	Store    domain.Store
+	Verifier Verifier
+	// PlatformAccount returns the account customer roles must trust: the
+	// server's own (sts:GetCallerIdentity) unless configured.
+	PlatformAccount func(ctx context.Context) (string, error)
+	Regions         []string // regions stacks may use; the first is the default
+	Now             func() time.Time
+	Log             *slog.Logger
+}
+
+// Service implements the connection rules.
+type Service struct{ Config }
+
+// New returns a Service.
+func New(cfg Config) *Service { return &Service{cfg} }
+
+func (s *Service) clock() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+func requireAdmin(p domain.Principal) error {
+	if !p.IsAdmin() {
+		return domain.Errorf(domain.CodeForbidden, "this needs the admin role in your organization")
+	}
+	return nil
+}
+
+// ExternalID returns the organization's external ID, creating it on first
+// use, and the platform account the role must trust. Admins only: they
+// create the role.
+func (s *Service) ExternalID(ctx context.Context, p domain.Principal) (externalID, platformAccount string, err error) {
+	if err := requireAdmin(p); err != nil {
+		return "", "", err
+	}
+	if externalID, err = s.externalID(ctx, p.OrgID); err != nil {
+		return "", "", err
+	}
+	platformAccount, err = s.platformAccount(ctx)
+	return externalID, platformAccount, err
+}
+
+func (s *Service) externalID(ctx context.Context, orgID string) (string, error) {
+	id, err := s.Store.GetExternalID(ctx, orgID)
+	if domain.IsNotFound(err) {
+		id = domain.NewExternalID()
+		err = s.Store.SetExternalID(ctx, orgID, id, s.clock())
+	}
+	return id, err
+}
+
+func (s *Service) platformAccount(ctx context.Context) (string, error) {
+	acct, err := s.PlatformAccount(ctx)
+	if err != nil {
+		return "", domain.Errorf(domain.CodeUnavailable,
+			"cannot tell which AWS account customer roles must trust: the server has no AWS identity (%v); start it with AWS credentials or --platform-account-id", err)
+	}
+	return acct, nil
+}
+
+// RotateExternalID replaces the external ID. Every connection of the
+// organization needs its trust policy updated, so each becomes unverified.
+func (s *Service) RotateExternalID(ctx context.Context, p domain.Principal) (string, error) {
+	if err := requireAdmin(p); err != nil {
+		return "", err
+	}
+	id := domain.NewExternalID()
+	err := s.Store.InTx(ctx, func(tx domain.Tx) error {
+		now := s.clock()
+		if err := tx.SetExternalID(ctx, p.OrgID, id, now); err != nil {
+			return err
+		}
+		conns, err := tx.ListConnections(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		for _, c := range conns {
+			c.State = domain.ConnectionUnverified
+			c.Hint = "the external ID was rotated: update the trust policy of " + c.RoleARN + " (orchestera aws trust-policy) and verify again"
+			if err := tx.UpdateConnection(ctx, c); err != nil {
+				return err
+			}
+			if err := tx.AddConnectionEvent(ctx, domain.ConnectionEvent{ID: domain.NewID("evt"), OrgID: p.OrgID, ConnectionID: c.ID, At: now,
+				Kind: "external_id_rotated", Message: "the external ID was rotated; verification is needed again"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, err
+}
+
+// Create registers a role (admin). It starts unverified.
+func (s *Service) Create(ctx context.Context, p domain.Principal, roleARN string, regions []string) (domain.AWSConnection, error) {
+	if err := requireAdmin(p); err != nil {
+		return domain.AWSConnection{}, err
+	}
+	account, _, err := domain.ParseRoleARN(roleARN)
+	if err != nil {
+		return domain.AWSConnection{}, err
+	}
+	if len(regions) == 0 && len(s.Regions) > 0 {
+		regions = s.Regions[:1]
+	}
+	if err := domain.ValidateRegions(regions, s.Regions); err != nil {
+		return domain.AWSConnection{}, err
+	}
+	if _, err := s.externalID(ctx, p.OrgID); err != nil {
+		return domain.AWSConnection{}, err
+	}
+	c := domain.AWSConnection{ID: domain.NewID("conn"), OrgID: p.OrgID, RoleARN: roleARN, AccountID: account, Regions: regions,
+		State: domain.ConnectionUnverified, Hint: "not verified yet: run orchestera connections verify", CreatedAt: s.clock()}
+	return c, s.Store.CreateConnection(ctx, c)
+}
+
+// List lists the organization's connections.
+func (s *Service) List(ctx context.Context, p domain.Principal) ([]domain.AWSConnection, error) {
+	return s.Store.ListConnections(ctx, p.OrgID)
+}
+
+// Get returns a connection and its latest verification, if any.
+func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domain.AWSConnection, *domain.Verification, error) {
+	c, err := s.Store.GetConnection(ctx, p.OrgID, id)
+	if err != nil {
+		return c, nil, err
+	}
+	v, err := s.Store.LatestVerification(ctx, p.OrgID, id)
+	if domain.IsNotFound(err) {
+		return c, nil, nil
+	}
+	return c, &v, err
+}
+
+// Delete removes a connection (admin). Its audit entries stay.
+func (s *Service) Delete(ctx context.Context, p domain.Principal, id string) error {
+	if err := requireAdmin(p); err != nil {
+		return err
+	}
+	return s.Store.DeleteConnection(ctx, p.OrgID, id)
+}
+
+// Events lists what happened to a connection.
+func (s *Service) Events(ctx context.Context, p domain.Principal, id string) ([]domain.ConnectionEvent, error) {
+	if _, err := s.Store.GetConnection(ctx, p.OrgID, id); err != nil {
+		return nil, err
+	}
+	return s.Store.ListConnectionEvents(ctx, p.OrgID, id)
+}
+
+// Audit lists AWS calls made through the organization's roles (admin).
+func (s *Service) Audit(ctx context.Context, p domain.Principal, limit int) ([]domain.AuditEntry, error) {
+	if err := requireAdmin(p); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return s.Store.ListAudit(ctx, p.OrgID, limit)
+}
