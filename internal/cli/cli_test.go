@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,9 +22,14 @@ import (
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/cli"
 	"github.com/orchestera/orchestera/internal/config"
+	"github.com/orchestera/orchestera/internal/connections"
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
 	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/localstack"
+	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store/sqlstore"
 )
 
@@ -32,6 +38,7 @@ import (
 type server struct {
 	url, token string
 	github     *githubtest.Fake
+	verifier   *checksVerifier
 }
 
 func newServer(t *testing.T) server {
@@ -42,20 +49,35 @@ func newServer(t *testing.T) server {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ids := identity.New(st, time.Now, log)
-	_, token, err := ids.EnsureLocal(context.Background(), "")
+	orgID, token, err := ids.EnsureLocal(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := stacks.New(st, time.Now).EnsureLocal(context.Background(), orgID); err != nil {
+		t.Fatal(err)
+	}
 	gh := githubtest.New()
+	verifier := &checksVerifier{}
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	stackSvc := stacks.New(st, time.Now)
 	h = api.New(api.Config{Identity: ids, Store: st, Log: log, Version: "test", Now: time.Now, PublicURL: srv.URL,
+		Stacks: stackSvc,
+		Runs:   runs.New(st, stackSvc, localstack.New(localstack.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log, Now: time.Now}), time.Now),
+		Connections: connections.New(connections.Config{Store: st, Verifier: verifier, Regions: []string{"us-east-1"}, Now: time.Now, Log: log,
+			PlatformAccount: func(context.Context) (string, error) { return "017059471480", nil }}),
 		SignIn: githubauth.New(githubauth.Config{ClientID: gh.ClientID, ClientSecret: gh.ClientSecret,
 			AuthURL: gh.URL + "/login/oauth/authorize", TokenURL: gh.URL + "/login/oauth/access_token", APIURL: gh.URL,
 			RedirectURL: srv.URL + "/auth/github/callback"})})
 	t.Cleanup(func() { srv.Close(); gh.Close(); st.Close() })
-	return server{url: srv.URL, token: token, github: gh}
+	return server{url: srv.URL, token: token, github: gh, verifier: verifier}
 }
+
+// checksVerifier answers verifications with fixed checks; the AWS verifier
+// itself is tested against moto in internal/awsx.
+type checksVerifier struct{ checks []domain.Check }
+
+func (v *checksVerifier) Verify(context.Context, connections.Target) []domain.Check { return v.checks }
 
 // syncBuffer lets a test read output while a command still writes it.
 type syncBuffer struct {
@@ -125,7 +147,9 @@ func TestEveryCommandHasHelpWithAnExample(t *testing.T) {
 func TestReadCommandsInEveryFormat(t *testing.T) {
 	s := newServer(t)
 	home := homeFor(t, s)
-	for _, args := range [][]string{{"whoami"}, {"orgs", "get"}, {"members", "list"}, {"invites", "list"}, {"tokens", "list"}, {"version"}} {
+	for _, args := range [][]string{{"whoami"}, {"orgs", "get"}, {"members", "list"}, {"invites", "list"}, {"tokens", "list"}, {"version"},
+		{"stacks", "list"}, {"stacks", "get", "local"}, {"namespaces", "list"}, {"runs", "list"}, {"connections", "list"},
+		{"connections", "external-id"}, {"audit", "list"}} {
 		table, err := run(t, home, args...)
 		if err != nil || table == "" {
 			t.Fatalf("%v: %v %q", args, err, table)
@@ -257,5 +281,34 @@ func TestLoginThroughGitHub(t *testing.T) {
 	me, err := run(t, home, "whoami", "-o", "json")
 	if err != nil || !strings.Contains(me, "grace@example.com") {
 		t.Fatalf("whoami after login: %v %s", err, me)
+	}
+}
+
+func TestConnectionsVerifyExitsNonZeroUnlessVerified(t *testing.T) {
+	s := newServer(t)
+	home := homeFor(t, s)
+	out, err := run(t, home, "connections", "create", "--role-arn", "arn:aws:iam::123456789012:role/OrchesteraAccessRole", "-o", "json")
+	var conn api.Connection
+	if err != nil || json.Unmarshal([]byte(out), &conn) != nil {
+		t.Fatalf("create: %v %s", err, out)
+	}
+	s.verifier.checks = []domain.Check{
+		{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed as arn:aws:sts::123456789012:assumed-role/OrchesteraAccessRole/x"},
+		{Name: "permissions", Status: domain.CheckFail, Evidence: "1 action missing: sqs:*", Fix: "attach this statement"},
+	}
+	out, err = run(t, home, "connections", "verify", conn.ID)
+	var exit *cli.ExitError
+	if !errors.As(err, &exit) || exit.Code != 1 || !strings.Contains(out, "NOT VERIFIED") || !strings.Contains(out, "fix:") {
+		t.Fatalf("failing verify: %v\n%s", err, out)
+	}
+	s.verifier.checks = s.verifier.checks[:1]
+	if out, err = run(t, home, "connections", "verify", conn.ID); err != nil || !strings.Contains(out, "ROLE VERIFIED") {
+		t.Fatalf("passing verify: %v\n%s", err, out)
+	}
+	if out, err = run(t, home, "connections", "events", conn.ID); err != nil || !strings.Contains(out, "verification_failed") && !strings.Contains(out, "verified") {
+		t.Fatalf("events: %v %s", err, out)
+	}
+	if _, err = run(t, home, "connections", "create", "--role-arn", "arn:aws:iam::1:role/x"); err == nil || !strings.Contains(err.Error(), "rule: iam_role_arn") {
+		t.Fatalf("bad ARN: %v", err)
 	}
 }

@@ -102,8 +102,11 @@ func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domai
 
 // List lists runs newest first; cursor is what the previous page returned.
 func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilter, cursor string) ([]domain.Run, string, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
+	switch {
+	case f.Limit == 0:
 		f.Limit = 50
+	case f.Limit < 0 || f.Limit > 200:
+		return nil, "", domain.Invalid("limit", "range", "must be between 1 and 200")
 	}
 	if f.State != "" && !validState(f.State) {
 		return nil, "", domain.Invalid("state", "enum", "must be pending, starting, running, succeeded, failed or cancelled")

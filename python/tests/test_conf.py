@@ -76,3 +76,10 @@ def test_secrets_come_from_the_environment():
     assert secret("DB_PASSWORD", {"DB_PASSWORD": "x", "ORCH_SECRETS": "db"}) == "x"
     with pytest.raises(PlatformError, match="pulled secrets from: db"):
         secret("API_KEY", {"ORCH_SECRETS": "db"})
+
+
+def test_sizing_comes_from_the_run_flags():
+    from orchestera.spark.session import platform_sizing
+    assert platform_sizing({"ORCH_EXECUTOR_INSTANCES": "2", "ORCH_EXECUTOR_CORES": "3", "ORCH_EXECUTOR_MEMORY": "2g"}) == {
+        "executor_instances": 2, "executor_cores": 3, "executor_memory": "2g"}
+    assert platform_sizing({}) == {"executor_instances": 1, "executor_cores": 1, "executor_memory": "1g"}

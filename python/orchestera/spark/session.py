@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, Mapping, Optional
 
 from orchestera.platform import Platform, PlatformError
 
@@ -100,19 +100,38 @@ def jdbc_options(platform: Platform, name: str) -> Dict[str, str]:
     return opts
 
 
+def platform_sizing(env: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
+    """The executor sizing the run was started with (orchestera run
+    --executor-instances/--executor-cores/--executor-memory)."""
+    env = os.environ if env is None else env
+    return {
+        "executor_instances": int(env.get("ORCH_EXECUTOR_INSTANCES", "1")),
+        "executor_cores": int(env.get("ORCH_EXECUTOR_CORES", "1")),
+        "executor_memory": env.get("ORCH_EXECUTOR_MEMORY", "1g"),
+    }
+
+
 @contextlib.contextmanager
 def spark_session(
     app_name: str,
-    executor_instances: int = 1,
-    executor_cores: int = 1,
-    executor_memory: str = "1g",
+    executor_instances: Optional[int] = None,
+    executor_cores: Optional[int] = None,
+    executor_memory: Optional[str] = None,
     additional_spark_conf: Optional[Dict[str, str]] = None,
 ) -> Iterator["pyspark.sql.SparkSession"]:  # noqa: F821
     """Opens a Spark session for the platform the run is on and stops it on
-    exit, also when the body raises."""
+    exit, also when the body raises. Sizes left as None come from the run's
+    flags, so operators can resize a job without changing its code."""
     from pyspark.sql import SparkSession  # imported here: arguments are checked without Spark
 
-    conf = build_conf(Platform.from_env(), app_name, executor_instances, executor_cores, executor_memory, additional_spark_conf)
+    size = platform_sizing()
+    conf = build_conf(
+        Platform.from_env(), app_name,
+        executor_instances if executor_instances is not None else size["executor_instances"],
+        executor_cores if executor_cores is not None else size["executor_cores"],
+        executor_memory if executor_memory is not None else size["executor_memory"],
+        additional_spark_conf,
+    )
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)

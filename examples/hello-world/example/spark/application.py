@@ -18,7 +18,8 @@ class HelloWorld(SparkEntrypoint):
 
     def run(self):
         out = self.output_dir or os.path.join(os.environ.get("ORCH_RUN_DIR", "."), "output")
-        with spark_session(app_name=self.application_name, executor_instances=1, executor_cores=2, executor_memory="1g") as spark:
+        # Sized by the run's --executor-* flags (orchestera run), not here.
+        with spark_session(app_name=self.application_name) as spark:
             trips = spark.read.csv(os.path.abspath(self.input_path), header=True, inferSchema=True)
             trips.createOrReplaceTempView("trips")
             by_city = spark.sql(f"""
