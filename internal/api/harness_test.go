@@ -50,7 +50,7 @@ const platformAccount = "017059471480"
 type fakeVerifier struct {
 	mu     sync.Mutex
 	checks []domain.Check
-	seen   []connections.Target
+	seen   []domain.VerificationTarget
 }
 
 func (f *fakeVerifier) set(checks ...domain.Check) {
@@ -59,7 +59,7 @@ func (f *fakeVerifier) set(checks ...domain.Check) {
 	f.checks = checks
 }
 
-func (f *fakeVerifier) Verify(_ context.Context, t connections.Target) []domain.Check {
+func (f *fakeVerifier) Verify(_ context.Context, t domain.VerificationTarget) []domain.Check {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seen = append(f.seen, t)

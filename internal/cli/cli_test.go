@@ -77,7 +77,9 @@ func newServer(t *testing.T) server {
 // itself is tested against moto in internal/awsx.
 type checksVerifier struct{ checks []domain.Check }
 
-func (v *checksVerifier) Verify(context.Context, connections.Target) []domain.Check { return v.checks }
+func (v *checksVerifier) Verify(context.Context, domain.VerificationTarget) []domain.Check {
+	return v.checks
+}
 
 // syncBuffer lets a test read output while a command still writes it.
 type syncBuffer struct {

@@ -12,26 +12,10 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-// Target is what a verification checks.
-type Target struct {
-	OrgID, ConnectionID string
-	RoleARN, AccountID  string
-	ExternalID          string
-	PlatformAccountID   string
-	Regions             []string
-	// Audit records one AWS call made through the customer's role.
-	Audit func(action, outcome string)
-}
-
-// Verifier runs the verification checks against a role.
-type Verifier interface {
-	Verify(ctx context.Context, t Target) []domain.Check
-}
-
 // Config is the service's setup.
 type Config struct {
 	Store    domain.Store
-	Verifier Verifier
+	Verifier domain.RoleVerifier
 	// PlatformAccount returns the account customer roles must trust: the
 	// server's own (sts:GetCallerIdentity) unless configured.
 	PlatformAccount func(ctx context.Context) (string, error)

@@ -27,9 +27,9 @@ func (s *Service) verify(ctx context.Context, c domain.AWSConnection) (domain.AW
 		return c, domain.Verification{}, err
 	}
 	v := domain.Verification{ID: domain.NewID("ver"), OrgID: c.OrgID, ConnectionID: c.ID, StartedAt: s.clock()}
-	v.Checks = s.Verifier.Verify(ctx, Target{
+	v.Checks = s.Verifier.Verify(ctx, domain.VerificationTarget{
 		OrgID: c.OrgID, ConnectionID: c.ID, RoleARN: c.RoleARN, AccountID: c.AccountID, ExternalID: externalID,
-		PlatformAccountID: platform, Regions: c.Regions,
+		PlatformAccountID: platform, Regions: c.Regions, RegisteredAt: c.CreatedAt,
 		Audit: func(action, outcome string) {
 			err := s.Store.AddAudit(context.WithoutCancel(ctx), domain.AuditEntry{ID: domain.NewID("aud"), OrgID: c.OrgID, ConnectionID: c.ID,
 				Operation: "verify", Action: action, At: s.clock(), Outcome: outcome})

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"regexp"
@@ -80,6 +81,25 @@ type AuditEntry struct {
 	Action       string // the AWS action, e.g. iam:GetRole
 	At           time.Time
 	Outcome      string // ok, or the AWS error code
+}
+
+// VerificationTarget is what a role verification checks.
+type VerificationTarget struct {
+	OrgID, ConnectionID string
+	RoleARN, AccountID  string
+	ExternalID          string
+	PlatformAccountID   string
+	Regions             []string
+	// RegisteredAt tells a just-created role, whose IAM changes may still be
+	// propagating, from an established one.
+	RegisteredAt time.Time
+	// Audit records one AWS call made for this target.
+	Audit func(action, outcome string)
+}
+
+// RoleVerifier runs the verification checks against a customer role.
+type RoleVerifier interface {
+	Verify(ctx context.Context, t VerificationTarget) []Check
 }
 
 // NewExternalID returns an external ID with 192 bits of randomness in
