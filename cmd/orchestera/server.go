@@ -10,13 +10,19 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/awsx"
 	"github.com/orchestera/orchestera/internal/config"
+	"github.com/orchestera/orchestera/internal/connections"
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/localstack"
@@ -31,6 +37,9 @@ type serverOptions struct {
 	concurrency                                                   int
 	logCap                                                        int64
 	github                                                        githubauth.Config
+	platformAccount                                               string
+	regions                                                       []string
+	verifyEvery                                                   time.Duration
 }
 
 func newServerCommand() *cobra.Command {
@@ -66,6 +75,9 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.StringVar(&o.python, "python", envOr("ORCHESTERA_PYTHON", "python3"), "Python with the orchestera runtime and pyspark, for local-stack runs (env ORCHESTERA_PYTHON)")
 	f.IntVar(&o.concurrency, "local-concurrency", 2, "local-stack runs at once; more wait in pending")
 	f.Int64Var(&o.logCap, "run-log-cap", 64<<20, "bytes of log kept per run")
+	f.StringVar(&o.platformAccount, "platform-account-id", os.Getenv("ORCHESTERA_PLATFORM_ACCOUNT_ID"), "the AWS account customer roles trust (default: the server's own, from sts:GetCallerIdentity)")
+	f.StringSliceVar(&o.regions, "aws-regions", []string{"us-east-1"}, "regions stacks may use; the first is the default")
+	f.DurationVar(&o.verifyEvery, "verify-every", time.Hour, "how often every AWS connection is verified again (0: only on demand)")
 	f.StringVar(&o.github.ClientID, "github-client-id", os.Getenv("ORCHESTERA_GITHUB_CLIENT_ID"), "GitHub OAuth app client id (hosted mode)")
 	f.StringVar(&o.github.ClientSecret, "github-client-secret", "", "GitHub OAuth app client secret; prefer env ORCHESTERA_GITHUB_CLIENT_SECRET")
 	f.StringVar(&o.github.AuthURL, "github-auth-url", githubauth.DefaultAuthURL, "GitHub OAuth authorize endpoint")
@@ -116,8 +128,19 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	executor := localstack.New(localstack.Config{
 		Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log, Now: time.Now,
 	})
+	// The platform's AWS identity: the server's own credentials (env,
+	// profile, instance role). Loading it makes no call; it is used when an
+	// admin connects an account.
+	awsCfg, err := awsx.LoadConfig(ctx, awsx.Options{})
+	if err != nil {
+		return err
+	}
+	conns := connections.New(connections.Config{
+		Store: st, Verifier: awsx.NewVerifier(awsCfg), Regions: o.regions, Now: time.Now, Log: log,
+		PlatformAccount: platformAccount(awsCfg, o.platformAccount),
+	})
 	cfg := api.Config{
-		Identity: ids, Stacks: stackSvc, Runs: runs.New(st, stackSvc, executor, time.Now),
+		Identity: ids, Stacks: stackSvc, Runs: runs.New(st, stackSvc, executor, time.Now), Connections: conns,
 		Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
 	}
 	if o.mode == "hosted" {
@@ -129,6 +152,7 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	}
 	workers := make(chan struct{})
 	go func() { executor.Run(ctx); close(workers) }()
+	go conns.RunPeriodic(ctx, o.verifyEvery)
 
 	srv := &http.Server{Handler: api.New(cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("serving", "url", url, "mode", o.mode, "store", store.Describe(o.databaseURL, o.home), "version", versionString())
@@ -174,6 +198,26 @@ func ensureLocal(ctx context.Context, ids *identity.Service, st *stacks.Service,
 	}
 	cfg.Server = url
 	return config.Save(home, cfg)
+}
+
+// platformAccount is the configured account, or the server's own identity,
+// asked once and remembered.
+func platformAccount(cfg aws.Config, configured string) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	account := configured
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if account != "" {
+			return account, nil
+		}
+		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", err
+		}
+		account = aws.ToString(out.Account)
+		return account, nil
+	}
 }
 
 func newLogger(format string) (*slog.Logger, error) {
