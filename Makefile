@@ -58,6 +58,7 @@ test: go-check lint java-check python-env
 	@scripts/test-postgres.sh start >/dev/null
 	@status=0; \
 	  ORCHESTERA_TEST_POSTGRES_URL="$$(cat build/pg/url)" ORCHESTERA_TEST_PYTHON="$(CURDIR)/$(PYTHON)" \
+	    ORCHESTERA_TEST_MOTO="$(CURDIR)/$(VENV)/bin/moto_server" \
 	    $(GO) test -count=1 -timeout 20m ./... || status=$$?; \
 	  scripts/test-postgres.sh stop; \
 	  [ $$status = 0 ] || exit $$status; \

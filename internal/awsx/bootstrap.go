@@ -1,0 +1,175 @@
+package awsx
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/orchestera/orchestera/internal/iampolicy"
+)
+
+// Changes is what Bootstrap found and did in the member account.
+type Changes struct {
+	AccountID string   `json:"account_id"`
+	PolicyARN string   `json:"policy_arn"`
+	RoleARN   string   `json:"role_arn"`
+	Actions   []string `json:"actions"` // as printed, in order; empty when all was up to date
+}
+
+// None reports whether everything was already up to date.
+func (c Changes) None() bool { return len(c.Actions) == 0 }
+
+// externalIDPattern is what IAM accepts as sts:ExternalId
+// (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+
+// Bootstrap creates or updates, in the account the credentials belong to,
+// OrchesteraAccessPolicy (the customer guide's actions) and
+// OrchesteraAccessRole (trusting platformAccountID with externalID, with the
+// policy attached). It prints each action as it is taken; a rerun changes
+// nothing and says so.
+func Bootstrap(ctx context.Context, iamAPI IAMAPI, stsAPI STSAPI, externalID, platformAccountID string, out io.Writer) (Changes, error) {
+	if len(externalID) < 2 || len(externalID) > 1224 || !externalIDPattern.MatchString(externalID) {
+		return Changes{}, fmt.Errorf("external id %q: must be 2 to 1224 letters, digits or +=,.@:/-_", externalID)
+	}
+	if !accountIDPattern.MatchString(platformAccountID) {
+		return Changes{}, fmt.Errorf("platform account id %q: must be 12 digits", platformAccountID)
+	}
+	who, err := stsAPI.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Changes{}, fmt.Errorf("finding the account of the AWS credentials: %w", err)
+	}
+	acct, caller := aws.ToString(who.Account), aws.ToString(who.Arn)
+	fmt.Fprintf(out, "account %s (%s)\n", acct, caller)
+	r := &reporter{out: out}
+	c := Changes{AccountID: acct, PolicyARN: fmt.Sprintf("arn:%s:iam::%s:policy/%s", partition(caller), acct, iampolicy.AccessPolicyName)}
+
+	var existing *types.Policy
+	got, err := iamAPI.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(c.PolicyARN)})
+	switch {
+	case err == nil:
+		existing = got.Policy
+	case !IsNotFound(err):
+		return c, fmt.Errorf("reading policy %s: %w", c.PolicyARN, err)
+	}
+	if c.PolicyARN, err = ensurePolicy(ctx, iamAPI, existing, managedPolicy{
+		name:        iampolicy.AccessPolicyName,
+		description: "Lets Orchestera Platform run Spark on EKS in this account; managed by orchestera",
+		want:        iampolicy.AccessPolicy(),
+	}, r); err != nil {
+		return c, err
+	}
+	if c.RoleARN, err = ensureAccessRole(ctx, iamAPI, iampolicy.TrustPolicy(platformAccountID, externalID), platformAccountID, r); err != nil {
+		return c, err
+	}
+	if err := ensureRolePolicy(ctx, iamAPI, iampolicy.AccessRoleName, c.PolicyARN, r); err != nil {
+		return c, err
+	}
+	c.Actions = r.actions
+	if c.None() {
+		fmt.Fprintf(out, "no changes: %s and %s are up to date\n", iampolicy.AccessPolicyName, iampolicy.AccessRoleName)
+	}
+	return c, nil
+}
+
+// ensureAccessRole creates OrchesteraAccessRole with trust, or replaces its
+// trust policy when it differs, and returns the role's ARN.
+func ensureAccessRole(ctx context.Context, api IAMAPI, trust iampolicy.Document, platformAccountID string, r *reporter) (string, error) {
+	name := iampolicy.AccessRoleName
+	got, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if IsNotFound(err) {
+		created, err := api.CreateRole(ctx, &iam.CreateRoleInput{
+			RoleName:                 aws.String(name),
+			AssumeRolePolicyDocument: aws.String(string(trust.JSON())),
+			Description:              aws.String(fmt.Sprintf("Lets Orchestera Platform (account %s) run Spark on EKS in this account; managed by orchestera", platformAccountID)),
+			Tags:                     []types.Tag{managedByTag},
+		})
+		if err != nil {
+			return "", fmt.Errorf("creating role %s: %w", name, err)
+		}
+		arn := aws.ToString(created.Role.Arn)
+		r.did("created role %s (trusts account %s with the external id)", arn, platformAccountID)
+		return arn, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading role %s: %w", name, err)
+	}
+	arn := aws.ToString(got.Role.Arn)
+	current, parseErr := decodeDocument(aws.ToString(got.Role.AssumeRolePolicyDocument))
+	if parseErr == nil && sameDocument(current, trust) {
+		r.already("role %s already trusts account %s with the external id", arn, platformAccountID)
+		return arn, nil
+	}
+	if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+		RoleName: aws.String(name), PolicyDocument: aws.String(string(trust.JSON())),
+	}); err != nil {
+		return "", fmt.Errorf("updating the trust policy of role %s: %w", name, err)
+	}
+	why := describeChange(current, trust)
+	if parseErr != nil {
+		why = "the old trust policy could not be read: " + parseErr.Error()
+	}
+	r.did("updated trust policy of %s (%s)", name, why)
+	return arn, nil
+}
+
+// ensureRolePolicy attaches the managed policy to the role unless it is.
+func ensureRolePolicy(ctx context.Context, api IAMAPI, role, policyARN string, r *reporter) error {
+	pages := iam.NewListAttachedRolePoliciesPaginator(api, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing policies attached to role %s: %w", role, err)
+		}
+		for _, p := range page.AttachedPolicies {
+			if aws.ToString(p.PolicyArn) == policyARN {
+				r.already("policy %s is already attached to role %s", policyARN, role)
+				return nil
+			}
+		}
+	}
+	if _, err := api.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(policyARN)}); err != nil {
+		return fmt.Errorf("attaching policy %s to role %s: %w", policyARN, role, err)
+	}
+	r.did("attached policy %s to role %s", policyARN, role)
+	return nil
+}
+
+// partition is the partition of an ARN ("aws", "aws-cn", "aws-us-gov").
+func partition(arn string) string {
+	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
+}
+
+// reporter prints actions as they are taken and keeps them; "already" lines
+// are printed only when verbose (bootstrap-management prints them, bootstrap
+// sums them up in one "no changes" line).
+type reporter struct {
+	out     io.Writer
+	verbose bool
+	actions []string
+}
+
+func (r *reporter) did(format string, a ...any) {
+	line := fmt.Sprintf(format, a...)
+	r.actions = append(r.actions, line)
+	fmt.Fprintln(r.out, line)
+}
+
+func (r *reporter) already(format string, a ...any) {
+	if r.verbose {
+		fmt.Fprintf(r.out, format+"\n", a...)
+	}
+}
+
+// note prints progress that is not a change.
+func (r *reporter) note(format string, a ...any) { fmt.Fprintf(r.out, format+"\n", a...) }

@@ -1,0 +1,200 @@
+package awsx
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/iampolicy"
+)
+
+// assume assumes the role with the external ID. AccessDenied on a role
+// registered moments ago is retried with backoff while IAM propagates; the
+// evidence says that this happened.
+func (v *Verifier) assume(ctx context.Context, t domain.VerificationTarget) (aws.Config, domain.Check) {
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(t.RoleARN), ExternalId: aws.String(t.ExternalID),
+		RoleSessionName: aws.String(sessionName(t.OrgID, "verify")), DurationSeconds: aws.Int32(900)}
+	var out *sts.AssumeRoleOutput
+	var err error
+	retries, wait := 0, 2*time.Second
+	deadline := t.RegisteredAt.Add(v.Propagation)
+	for {
+		out, err = v.STS(v.Platform).AssumeRole(ctx, in)
+		if audited(t, "sts:AssumeRole", err) == nil || !IsAccessDenied(err) || v.Now().Add(wait).After(deadline) {
+			break
+		}
+		retries++
+		if v.Sleep(ctx, wait) != nil {
+			break
+		}
+		wait = min(wait*2, 20*time.Second)
+	}
+	note := ""
+	if retries > 0 {
+		note = fmt.Sprintf(" (retried %d times while IAM changes to a just-registered role propagate)", retries)
+	}
+	if err != nil {
+		return aws.Config{}, assumeFailure(t, err, note)
+	}
+	cfg := v.Platform.Copy()
+	c := out.Credentials
+	cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+	return cfg, domain.Check{Name: CheckAssumeRole, Status: domain.CheckPass,
+		Evidence: fmt.Sprintf("assumed as %s with the external ID%s", aws.ToString(out.AssumedRoleUser.Arn), note)}
+}
+
+// assumeFailure classifies why AssumeRole was refused. STS answers the same
+// AccessDenied whether the role is missing, does not trust the platform or
+// the external ID differs, so those share one verdict with a fix for each;
+// an explicit deny names a service control policy or permissions boundary.
+func assumeFailure(t domain.VerificationTarget, err error, note string) domain.Check {
+	c := domain.Check{Name: CheckAssumeRole, Status: domain.CheckFail, Evidence: explain(err) + note}
+	msg := strings.ToLower(err.Error())
+	trustFix := fmt.Sprintf("orchestera aws trust-policy --external-id %s --platform-account-id %s", t.ExternalID, t.PlatformAccountID)
+	switch {
+	case strings.Contains(msg, "explicit deny") || strings.Contains(msg, "service control policy") || strings.Contains(msg, "permissions boundary"):
+		c.Fix = "a service control policy or permissions boundary denies sts:AssumeRole on this role: exempt OrchesteraAccessRole in AWS Organizations (management account) or remove the boundary"
+	case IsAccessDenied(err):
+		c.Fix = fmt.Sprintf("either the role %s does not exist (create it: orchestera aws bootstrap --external-id %s), "+
+			"or its trust policy does not trust account %s, or its sts:ExternalId differs; its trust policy must be exactly: %s",
+			t.RoleARN, t.ExternalID, t.PlatformAccountID, trustFix)
+	case ErrorCode(err) == "":
+		c.Fix = "STS could not be reached from the platform; retry, and check the server's network and AWS credentials"
+	default:
+		c.Fix = "the platform's own AWS credentials were refused (" + ErrorCode(err) + "); check the server's AWS identity"
+	}
+	return c
+}
+
+func (v *Verifier) callerIdentity(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
+	out, err := v.STS(role).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if audited(t, "sts:GetCallerIdentity", err) != nil {
+		return domain.Check{Name: CheckCallerIdentity, Status: domain.CheckFail, Evidence: explain(err), Fix: "retry; the assumed credentials were not accepted"}
+	}
+	got := aws.ToString(out.Account)
+	if got != t.AccountID {
+		return domain.Check{Name: CheckCallerIdentity, Status: domain.CheckFail,
+			Evidence: fmt.Sprintf("the role's credentials act in account %s, not %s", got, t.AccountID),
+			Fix:      "register the role of the member account itself"}
+	}
+	return domain.Check{Name: CheckCallerIdentity, Status: domain.CheckPass, Evidence: fmt.Sprintf("acting as %s in account %s", aws.ToString(out.Arn), got)}
+}
+
+func (v *Verifier) trustPolicy(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
+	_, name, _ := domain.ParseRoleARN(t.RoleARN)
+	out, err := v.IAM(role).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if audited(t, "iam:GetRole", err) != nil {
+		return domain.Check{Name: CheckTrustPolicy, Status: domain.CheckFail, Evidence: explain(err), Fix: "OrchesteraAccessPolicy must allow iam:GetRole: orchestera aws policy"}
+	}
+	doc, err := decodeDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		return domain.Check{Name: CheckTrustPolicy, Status: domain.CheckFail, Evidence: err.Error(), Fix: "replace the trust policy: orchestera aws trust-policy"}
+	}
+	problems := iampolicy.LintTrust(doc, t.PlatformAccountID, t.ExternalID)
+	if len(problems) == 0 {
+		return domain.Check{Name: CheckTrustPolicy, Status: domain.CheckPass,
+			Evidence: fmt.Sprintf("trusts only account %s and requires the external ID", t.PlatformAccountID)}
+	}
+	var ev, fix []string
+	for _, p := range problems {
+		ev = append(ev, p.Rule+": "+p.Message)
+		fix = append(fix, p.Fix)
+	}
+	return domain.Check{Name: CheckTrustPolicy, Status: domain.CheckFail, Evidence: strings.Join(ev, "; "), Fix: strings.Join(slices.Compact(fix), "; ")}
+}
+
+func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
+	_, name, _ := domain.ParseRoleARN(t.RoleARN)
+	api := v.IAM(role)
+	fail := func(err error) domain.Check {
+		return domain.Check{Name: CheckPermissions, Status: domain.CheckFail, Evidence: explain(err),
+			Fix: "OrchesteraAccessPolicy must allow iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion: orchestera aws policy"}
+	}
+	var docs []iampolicy.Document
+	var names []string
+	p := iam.NewListAttachedRolePoliciesPaginator(api, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if audited(t, "iam:ListAttachedRolePolicies", err) != nil {
+			return fail(err)
+		}
+		for _, ap := range page.AttachedPolicies {
+			pol, err := api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: ap.PolicyArn})
+			if audited(t, "iam:GetPolicy", err) != nil {
+				return fail(err)
+			}
+			ver, err := api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: ap.PolicyArn, VersionId: pol.Policy.DefaultVersionId})
+			if audited(t, "iam:GetPolicyVersion", err) != nil {
+				return fail(err)
+			}
+			doc, err := decodeDocument(aws.ToString(ver.PolicyVersion.Document))
+			if err != nil {
+				return fail(err)
+			}
+			docs, names = append(docs, doc), append(names, aws.ToString(ap.PolicyName))
+		}
+	}
+	inline, err := api.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	if audited(t, "iam:ListRolePolicies", err) != nil {
+		return fail(err)
+	}
+	note := ""
+	if len(inline.PolicyNames) > 0 {
+		note = fmt.Sprintf("; inline policies %s were not read (the guide's policy does not allow iam:GetRolePolicy)", strings.Join(inline.PolicyNames, ", "))
+	}
+	required := iampolicy.RequiredActions()
+	missing := iampolicy.Missing(required, docs...)
+	if len(missing) == 0 {
+		return domain.Check{Name: CheckPermissions, Status: domain.CheckPass,
+			Evidence: fmt.Sprintf("all %d required actions granted by %s%s", len(required), strings.Join(names, ", "), note)}
+	}
+	return domain.Check{Name: CheckPermissions, Status: domain.CheckFail, Missing: missing,
+		Evidence: fmt.Sprintf("%d of %d required actions are not granted by the attached policies (%s)%s", len(missing), len(required), strings.Join(names, ", "), note),
+		Fix:      "attach a policy with this statement (or re-create OrchesteraAccessPolicy: orchestera aws bootstrap): " + strings.Join(strings.Fields(string(iampolicy.AddStatement(missing).JSON())), " ")}
+}
+
+func (v *Verifier) regions(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
+	out, err := v.Regions(role, t.Regions[0]).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+	if audited(t, "ec2:DescribeRegions", err) != nil {
+		return domain.Check{Name: CheckRegions, Status: domain.CheckFail, Evidence: explain(err), Fix: "OrchesteraAccessPolicy must allow ec2:*: orchestera aws policy"}
+	}
+	status := map[string]string{}
+	for _, r := range out.Regions {
+		status[aws.ToString(r.RegionName)] = aws.ToString(r.OptInStatus)
+	}
+	var ev []string
+	for _, r := range t.Regions {
+		st, ok := status[r]
+		if !ok || st == "not-opted-in" {
+			return domain.Check{Name: CheckRegions, Status: domain.CheckFail, Evidence: r + " is not enabled in the account",
+				Fix: "enable " + r + " in the AWS console (Account > AWS Regions), or register the connection with another region"}
+		}
+		azs, err := v.Regions(role, r).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{
+			Filters: []ec2types.Filter{{Name: aws.String("zone-type"), Values: []string{"availability-zone"}}}})
+		if audited(t, "ec2:DescribeAvailabilityZones", err) != nil {
+			return domain.Check{Name: CheckRegions, Status: domain.CheckFail, Evidence: r + ": " + explain(err), Fix: "OrchesteraAccessPolicy must allow ec2:*"}
+		}
+		var names []string
+		for _, z := range azs.AvailabilityZones {
+			if z.State == ec2types.AvailabilityZoneStateAvailable {
+				names = append(names, aws.ToString(z.ZoneName))
+			}
+		}
+		if len(names) < 2 {
+			return domain.Check{Name: CheckRegions, Status: domain.CheckFail, Evidence: fmt.Sprintf("%s has %d available zones", r, len(names)),
+				Fix: "a stack spreads over at least two availability zones; choose another region"}
+		}
+		ev = append(ev, fmt.Sprintf("%s: %s", r, strings.Join(names, ", ")))
+	}
+	return domain.Check{Name: CheckRegions, Status: domain.CheckPass, Evidence: strings.Join(ev, "; ")}
+}

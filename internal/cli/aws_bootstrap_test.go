@@ -1,0 +1,147 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/orchestera/orchestera/internal/awsx"
+	"github.com/orchestera/orchestera/internal/awsx/mototest"
+)
+
+// awsEnv points the CLI's own AWS configuration at moto through the
+// environment, as a customer's shell would point it at AWS, and hides any
+// real AWS config on this machine.
+func awsEnv(t *testing.T) *mototest.Server {
+	t.Helper()
+	s := mototest.Start(t)
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": s.URL, "AWS_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1",
+		"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "test-secret", "AWS_SESSION_TOKEN": "",
+		"AWS_PROFILE": "", "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
+	} {
+		t.Setenv(k, v)
+	}
+	return s
+}
+
+func wantOutput(t *testing.T, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func TestAWSBootstrapAgainstMoto(t *testing.T) {
+	awsEnv(t)
+	home := t.TempDir()
+	const acct = mototest.AccountID
+
+	out, err := run(t, home, "aws", "bootstrap", "--external-id", "ext-1")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	wantOutput(t, out,
+		"account "+acct+" (arn:aws:sts::"+acct+":user/moto)\n",
+		"created policy arn:aws:iam::"+acct+":policy/OrchesteraAccessPolicy\n",
+		"created role arn:aws:iam::"+acct+":role/OrchesteraAccessRole (trusts account 017059471480 with the external id)\n",
+		"attached policy arn:aws:iam::"+acct+":policy/OrchesteraAccessPolicy to role OrchesteraAccessRole\n",
+		"role ARN: arn:aws:iam::"+acct+":role/OrchesteraAccessRole\n")
+
+	out, err = run(t, home, "aws", "bootstrap", "--external-id", "ext-1")
+	if err != nil || out != "account "+acct+" (arn:aws:sts::"+acct+":user/moto)\n"+
+		"no changes: OrchesteraAccessPolicy and OrchesteraAccessRole are up to date\n"+
+		"role ARN: arn:aws:iam::"+acct+":role/OrchesteraAccessRole\n" {
+		t.Fatalf("rerun: %v\n%s", err, out)
+	}
+
+	out, err = run(t, home, "aws", "bootstrap", "--external-id", "ext-2", "-o", "json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// run mixes stderr (the progress) into stdout; the JSON is last.
+	wantOutput(t, out, `updated trust policy of OrchesteraAccessRole (external id changed: "ext-1" -> "ext-2")`)
+	var c awsx.Changes
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &c); err != nil || c.RoleARN == "" || len(c.Actions) != 1 {
+		t.Fatalf("JSON %+v, %v\n%s", c, err, out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"aws", "bootstrap"}, "--external-id is required"},
+		{[]string{"aws", "bootstrap", "--external-id", "ext-1", "--platform-account-id", "123"}, "--platform-account-id"},
+	} {
+		if out, err := run(t, home, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v\n%s", tc.args, err, out)
+		}
+	}
+}
+
+func TestAWSBootstrapManagementAgainstMoto(t *testing.T) {
+	s := awsEnv(t)
+	home := t.TempDir()
+	ctx := context.Background()
+	cfg := awsx.TestConfig(s.URL, "us-east-1")
+	if _, err := organizations.NewFromConfig(cfg).CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		if _, err := iam.NewFromConfig(cfg).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(u)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "either --member-account-id or --create-member-account with --email is required"},
+		{[]string{"--create-member-account"}, "--create-member-account needs --email"},
+		{[]string{"--email", "a@example.com"}, "--email and --name only apply with --create-member-account"},
+		{[]string{"--member-account-id", "111122223333", "--create-member-account", "--email", "a@example.com"}, "exclude each other"},
+		{[]string{"--member-account-id", "1111"}, "--member-account-id"},
+		{[]string{"--member-account-id", "111122223333", "--users", "alice,carol"}, "no IAM user named carol"},
+	} {
+		if out, err := run(t, home, append([]string{"aws", "bootstrap-management"}, tc.args...)...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v\n%s", tc.args, err, out)
+		}
+	}
+
+	args := []string{"aws", "bootstrap-management", "--create-member-account", "--email", "sparklith@example.com", "--users", "alice,bob"}
+	out, err := run(t, home, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	wantOutput(t, out,
+		`creating account "Orchestera Sparklith" <sparklith@example.com>`,
+		"created policy arn:aws:iam::"+mototest.AccountID+":policy/GrantAccessToOrganizationAccountAccessRole\n",
+		"created group orchestera-admin-group\n",
+		"attached policy arn:aws:iam::aws:policy/AdministratorAccess to group orchestera-admin-group\n",
+		"added user alice to group orchestera-admin-group\n",
+		"added user bob to group orchestera-admin-group\n",
+		"member account: ")
+	member := out[strings.Index(out, "member account: ")+len("member account: "):][:12]
+
+	out, err = run(t, home, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	wantOutput(t, out, "account "+member+` "Orchestera Sparklith" <sparklith@example.com> is already in the organization`,
+		"user bob is already in group orchestera-admin-group\n",
+		"no changes: the management account already gives orchestera-admin-group access to account "+member+"\n")
+	if strings.Contains(out, "created") || strings.Contains(out, "added user") {
+		t.Fatalf("rerun changed something:\n%s", out)
+	}
+}
