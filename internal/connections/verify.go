@@ -75,8 +75,8 @@ func (s *Service) verify(ctx context.Context, c domain.AWSConnection) (domain.AW
 func transition(before domain.ConnectionState, c domain.AWSConnection, at time.Time) (domain.ConnectionEvent, bool) {
 	e := domain.ConnectionEvent{ID: domain.NewID("evt"), OrgID: c.OrgID, ConnectionID: c.ID, At: at}
 	switch {
-	case before == domain.ConnectionVerified && c.State == domain.ConnectionFailed:
-		e.Kind, e.Message = "verification_failed", fmt.Sprintf("was verified, now failing: %s", c.Hint)
+	case before != domain.ConnectionFailed && c.State == domain.ConnectionFailed:
+		e.Kind, e.Message = "verification_failed", fmt.Sprintf("was %s, now failing: %s", before, c.Hint)
 	case before != domain.ConnectionVerified && c.State == domain.ConnectionVerified:
 		e.Kind, e.Message = "verified", "ROLE VERIFIED: every check passed"
 	default:

@@ -15,13 +15,14 @@ type Document struct {
 // Statement is one statement. Action, NotAction, Resource and the values of
 // Principal and Condition accept a string or a list, as IAM does.
 type Statement struct {
-	Sid       string                           `json:"Sid,omitempty"`
-	Effect    string                           `json:"Effect"`
-	Principal *Principal                       `json:"Principal,omitempty"`
-	Action    StringList                       `json:"Action,omitempty"`
-	NotAction StringList                       `json:"NotAction,omitempty"`
-	Resource  StringList                       `json:"Resource,omitempty"`
-	Condition map[string]map[string]StringList `json:"Condition,omitempty"`
+	Sid          string                           `json:"Sid,omitempty"`
+	Effect       string                           `json:"Effect"`
+	Principal    *Principal                       `json:"Principal,omitempty"`
+	NotPrincipal *Principal                       `json:"NotPrincipal,omitempty"`
+	Action       StringList                       `json:"Action,omitempty"`
+	NotAction    StringList                       `json:"NotAction,omitempty"`
+	Resource     StringList                       `json:"Resource,omitempty"`
+	Condition    map[string]map[string]StringList `json:"Condition,omitempty"`
 }
 
 // Statements is one statement object or a list of them.

@@ -22,6 +22,7 @@ const (
 	RulePlatformNotTrusted = "platform_not_trusted"
 	RuleExternalIDMissing  = "external_id_missing"
 	RuleExternalIDMismatch = "external_id_mismatch"
+	RuleNotPrincipal       = "not_principal"
 )
 
 // assumeActions are the ways into a role. AssumeRoleWithSAML and
@@ -45,6 +46,11 @@ func LintTrust(doc Document, platformAccountID, externalID string) []Problem {
 			continue
 		}
 		where := statementName(i, s)
+		if s.NotPrincipal != nil && allowsAssume(s) {
+			ps = append(ps, Problem{RuleNotPrincipal,
+				fmt.Sprintf("%s uses NotPrincipal with Allow, which trusts every principal except the listed ones; only the Orchestera platform account %s may assume this role", where, platformAccountID),
+				"replace NotPrincipal with a Principal: " + strings.TrimPrefix(fixPrincipal, "make the Principal ")})
+		}
 		if s.Principal != nil && (s.Principal.Any || slices.Contains(s.Principal.Map["AWS"], "*")) {
 			ps = append(ps, Problem{RulePrincipalAny,
 				fmt.Sprintf(`%s trusts every AWS principal ("*"); only the Orchestera platform account %s may assume this role`, where, platformAccountID),

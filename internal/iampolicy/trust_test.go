@@ -27,6 +27,8 @@ func TestLintTrust(t *testing.T) {
 		contains string   // in some message
 	}{
 		{"built policy", string(TrustPolicy(platform, extID).JSON()), nil, ""},
+		{"NotPrincipal trusts everyone else", `{"Statement": [` + trustStmt(root, withExtID) + `, {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"}]}`,
+			[]string{RuleNotPrincipal}, "NotPrincipal with Allow"},
 		{"bare account id, single-object Statement", `{"Statement": ` + trustStmt(`{"AWS": "017059471480"}`, withExtID) + `}`, nil, ""},
 		{"ARN list form", `{"Statement": [` + trustStmt(`{"AWS": ["arn:aws:iam::017059471480:root"]}`, withExtID) + `]}`, nil, ""},
 		{"condition key ignores case", `{"Statement": [` + trustStmt(root, `, "Condition": {"StringEquals": {"STS:externalid": ["org_0123456789abcdef"]}}`) + `]}`, nil, ""},

@@ -1,0 +1,127 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/orchestera/orchestera/internal/awsx"
+	"github.com/orchestera/orchestera/internal/awsx/mototest"
+	"github.com/orchestera/orchestera/internal/iampolicy"
+)
+
+// TestOnboardingAgainstMoto walks the customer guide with the real binary
+// against moto: the management-account half creates the member account, the
+// member-account half creates the role with the organization's external ID,
+// and the server registers and verifies it.
+func TestOnboardingAgainstMoto(t *testing.T) {
+	moto := mototest.Start(t)
+	platformEnv := []string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_SESSION_TOKEN=", "AWS_PROFILE="}
+	home := t.TempDir()
+	s := startServer(t, home, platformEnv...)
+	defer s.stop(t)
+	run := func(env []string, args ...string) result {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(append(os.Environ(), "ORCHESTERA_HOME="+home, "ORCHESTERA_SERVER="), env...)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return result{out.String(), errb.String(), code}
+	}
+
+	// The management account (moto's default, also the platform here: moto
+	// does not check trust, see shared/notes/aws-emulator.md gap 1).
+	platform := awsx.TestConfig(moto.URL, "us-east-1")
+	if _, err := organizations.NewFromConfig(platform).CreateOrganization(context.Background(), &organizations.CreateOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	r := run(platformEnv, "aws", "bootstrap-management", "--create-member-account", "--email", "sparklith@example.com", "--name", iampolicy.MemberAccountName)
+	if r.code != 0 {
+		t.Fatalf("bootstrap-management: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	accounts, err := organizations.NewFromConfig(platform).ListAccounts(context.Background(), &organizations.ListAccountsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := ""
+	for _, a := range accounts.Accounts {
+		if aws.ToString(a.Name) == iampolicy.MemberAccountName {
+			member = aws.ToString(a.Id)
+		}
+	}
+	if member == "" {
+		t.Fatalf("no member account was created:\n%s", r.stdout)
+	}
+
+	// The admin reads the organization's external ID from the server...
+	var ext struct {
+		ExternalID        string `json:"external_id"`
+		PlatformAccountID string `json:"platform_account_id"`
+	}
+	if err := json.Unmarshal([]byte(cli(t, home, "connections", "external-id", "-o", "json")), &ext); err != nil {
+		t.Fatal(err)
+	}
+	if ext.PlatformAccountID != mototest.AccountID {
+		t.Fatalf("platform account %q, want the server's own %s", ext.PlatformAccountID, mototest.AccountID)
+	}
+
+	// ...and, switched into the member account, creates the role with it.
+	creds, err := sts.NewFromConfig(platform).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + member + ":role/" + iampolicy.MemberRoleName), RoleSessionName: aws.String("admin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	memberEnv := append(append([]string{}, platformEnv...), "AWS_ACCESS_KEY_ID="+aws.ToString(creds.Credentials.AccessKeyId),
+		"AWS_SECRET_ACCESS_KEY="+aws.ToString(creds.Credentials.SecretAccessKey), "AWS_SESSION_TOKEN="+aws.ToString(creds.Credentials.SessionToken))
+	r = run(memberEnv, "aws", "bootstrap", "--external-id", ext.ExternalID, "--platform-account-id", ext.PlatformAccountID)
+	if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "created role") {
+		t.Fatalf("bootstrap: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r = run(memberEnv, "aws", "bootstrap", "--external-id", ext.ExternalID, "--platform-account-id", ext.PlatformAccountID); !strings.Contains(r.stdout+r.stderr, "no changes") {
+		t.Fatalf("second bootstrap is not a no-op:\n%s\n%s", r.stdout, r.stderr)
+	}
+
+	roleARN := "arn:aws:iam::" + member + ":role/" + iampolicy.AccessRoleName
+	var conn struct{ ID string }
+	if err := json.Unmarshal([]byte(cli(t, home, "connections", "create", "--role-arn", roleARN, "-o", "json")), &conn); err != nil {
+		t.Fatal(err)
+	}
+	r = run(nil, "connections", "verify", conn.ID)
+	if r.code != 0 || !strings.Contains(r.stdout, "ROLE VERIFIED") {
+		t.Fatalf("verify: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, check := range []string{"role_arn", "assume_role", "caller_identity", "trust_policy", "permissions", "regions"} {
+		if !strings.Contains(r.stdout, check) {
+			t.Errorf("verify output lacks the %s check", check)
+		}
+	}
+	audit := cli(t, home, "audit", "list")
+	if !strings.Contains(audit, "sts:AssumeRole") || !strings.Contains(audit, "iam:GetPolicyVersion") {
+		t.Fatalf("audit log:\n%s", audit)
+	}
+
+	// Rotating the external ID makes the role fail its trust check until
+	// the member account is bootstrapped again with the new one.
+	cli(t, home, "connections", "external-id", "--rotate")
+	if r = run(nil, "connections", "verify", conn.ID); r.code != 1 || !strings.Contains(r.stdout, "external_id_mismatch") {
+		t.Fatalf("verify after rotation: %d\n%s", r.code, r.stdout)
+	}
+	if events := cli(t, home, "connections", "events", conn.ID); !strings.Contains(events, "external_id_rotated") || !strings.Contains(events, "verification_failed") {
+		t.Fatalf("events:\n%s", events)
+	}
+}
