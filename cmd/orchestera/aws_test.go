@@ -3,8 +3,6 @@ package main_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -30,18 +28,7 @@ func TestOnboardingAgainstMoto(t *testing.T) {
 	defer s.stop(t)
 	run := func(env []string, args ...string) result {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(append(os.Environ(), "ORCHESTERA_HOME="+home, "ORCHESTERA_SERVER="), env...)
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{out.String(), errb.String(), code}
+		return cliEnv(t, home, env, args...)
 	}
 
 	// The management account (moto's default, also the platform here: moto

@@ -44,8 +44,14 @@ type result struct {
 
 func cliResult(t *testing.T, home string, args ...string) result {
 	t.Helper()
+	return cliEnv(t, home, nil, args...)
+}
+
+// cliEnv runs the CLI with extra environment variables.
+func cliEnv(t *testing.T, home string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "ORCHESTERA_HOME="+home, "ORCHESTERA_SERVER=")
+	cmd.Env = append(append(os.Environ(), "ORCHESTERA_HOME="+home, "ORCHESTERA_SERVER="), env...)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -29,7 +29,7 @@ func TestExternalIDIsGeneratedStableAndRotatable(t *testing.T) {
 
 	var conn api.Connection
 	e.must(201, "POST", "/v1/aws-connections", admin.Token, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/OrchesteraAccessRole"}).decode(t, &conn)
-	e.verifier.set(domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "ok"})
+	e.Verifier.Set(domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "ok"})
 	e.must(200, "POST", "/v1/aws-connections/"+conn.ID+"/verify", admin.Token, nil)
 
 	var rotated api.ExternalID
@@ -43,7 +43,7 @@ func TestExternalIDIsGeneratedStableAndRotatable(t *testing.T) {
 		t.Fatalf("after rotation: %s %q", after.State, after.Hint)
 	}
 	e.must(200, "POST", "/v1/aws-connections/"+conn.ID+"/verify", admin.Token, nil)
-	if seen := e.verifier.seen[len(e.verifier.seen)-1]; seen.ExternalID != rotated.ExternalID || seen.PlatformAccountID != platformAccount {
+	if seen := e.Verifier.Last(); seen.ExternalID != rotated.ExternalID || seen.PlatformAccountID != platformAccount {
 		t.Fatalf("verification used external id %q", seen.ExternalID)
 	}
 }
@@ -95,11 +95,11 @@ func TestVerificationVerdictsEventsAndAudit(t *testing.T) {
 		return c
 	}
 	pass := domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed"}
-	e.verifier.set(pass, domain.Check{Name: "permissions", Status: domain.CheckPass, Evidence: "all 42 actions granted"})
+	e.Verifier.Set(pass, domain.Check{Name: "permissions", Status: domain.CheckPass, Evidence: "all 42 actions granted"})
 	if c := verify(); c.State != "verified" || !c.Verification.Verified || len(c.Verification.Checks) != 2 {
 		t.Fatalf("passing checks: %+v", c)
 	}
-	e.verifier.set(pass, domain.Check{Name: "permissions", Status: domain.CheckFail, Evidence: "2 actions missing", Fix: "attach the statement", Missing: []string{"sqs:*", "eks:*"}})
+	e.Verifier.Set(pass, domain.Check{Name: "permissions", Status: domain.CheckFail, Evidence: "2 actions missing", Fix: "attach the statement", Missing: []string{"sqs:*", "eks:*"}})
 	failed := verify()
 	if failed.State != "failed" || failed.Verification.Verified || failed.Hint != "permissions: attach the statement" || failed.Verification.Checks[1].Missing[0] != "sqs:*" {
 		t.Fatalf("failing check: %+v", failed)

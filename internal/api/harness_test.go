@@ -2,121 +2,31 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"net/http/httptest"
 
 	"github.com/orchestera/orchestera/internal/api"
-	"github.com/orchestera/orchestera/internal/connections"
-	"github.com/orchestera/orchestera/internal/domain"
-	"github.com/orchestera/orchestera/internal/githubauth"
+	"github.com/orchestera/orchestera/internal/api/apitest"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
-	"github.com/orchestera/orchestera/internal/identity"
-	"github.com/orchestera/orchestera/internal/localstack"
-	"github.com/orchestera/orchestera/internal/runs"
-	"github.com/orchestera/orchestera/internal/stacks"
-	"github.com/orchestera/orchestera/internal/store/sqlstore"
 )
 
-// env is a server on a real SQLite store with GitHub sign-in against the
-// fake provider, and every log line it writes.
+// env is a whole API server (apitest) and helpers to call it.
 type env struct {
-	t        *testing.T
-	srv      *httptest.Server
-	store    *sqlstore.Store
-	github   *githubtest.Fake
-	logs     *syncBuffer
-	ghSeq    int64
-	stacks   *stacks.Service
-	verifier *fakeVerifier
+	*apitest.Server
+	t     *testing.T
+	ghSeq int64
 }
 
-const platformAccount = "017059471480"
-
-// fakeVerifier stands in for the AWS verifier (tested against moto in
-// internal/awsx): it answers with the checks a test sets and records one
-// audited call per verification.
-type fakeVerifier struct {
-	mu     sync.Mutex
-	checks []domain.Check
-	seen   []domain.VerificationTarget
-}
-
-func (f *fakeVerifier) set(checks ...domain.Check) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.checks = checks
-}
-
-func (f *fakeVerifier) Verify(_ context.Context, t domain.VerificationTarget) []domain.Check {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.seen = append(f.seen, t)
-	t.Audit("sts:AssumeRole", "ok")
-	return f.checks
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+const platformAccount = apitest.PlatformAccount
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "orchestera.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, store: st, github: githubtest.New(), logs: &syncBuffer{}, verifier: &fakeVerifier{}}
-	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var h http.Handler
-	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	e.stacks = stacks.New(st, time.Now)
-	// The executor is real but never started: submitted runs stay pending.
-	exec := localstack.New(localstack.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log, Now: time.Now})
-	h = api.New(api.Config{
-		Identity: identity.New(st, time.Now, log), Store: st, Log: log, Version: "test", Now: time.Now,
-		Stacks: e.stacks, Runs: runs.New(st, e.stacks, exec, time.Now),
-		Connections: connections.New(connections.Config{
-			Store: st, Verifier: e.verifier, Regions: []string{"us-east-1", "eu-west-1"}, Now: time.Now, Log: log,
-			PlatformAccount: func(context.Context) (string, error) { return platformAccount, nil },
-		}),
-		PublicURL: e.srv.URL,
-		SignIn: githubauth.New(githubauth.Config{
-			ClientID: e.github.ClientID, ClientSecret: e.github.ClientSecret,
-			AuthURL: e.github.URL + "/login/oauth/authorize", TokenURL: e.github.URL + "/login/oauth/access_token",
-			APIURL: e.github.URL, RedirectURL: e.srv.URL + "/auth/github/callback",
-		}),
-	})
-	t.Cleanup(func() {
-		e.srv.Close()
-		e.github.Close()
-		st.Close()
-	})
-	return e
+	return &env{Server: apitest.Start(t), t: t}
 }
 
 // response is a decoded answer.
@@ -156,7 +66,7 @@ func (e *env) callWithHeader(method, path, token string, header map[string]strin
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	req, _ := http.NewRequest(method, e.URL+path, rd)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -196,9 +106,9 @@ func browser() *http.Client {
 // redirects until the server answers, and returns that last answer.
 func (e *env) signInFlow(u githubtest.User, query string) response {
 	e.t.Helper()
-	e.github.SignInAs(u)
+	e.GitHub.SignInAs(u)
 	c := browser()
-	next := e.srv.URL + "/auth/github/login" + query
+	next := e.URL + "/auth/github/login" + query
 	for hops := 0; hops < 5; hops++ {
 		resp, err := c.Get(next)
 		if err != nil {
@@ -207,7 +117,7 @@ func (e *env) signInFlow(u githubtest.User, query string) response {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		loc := resp.Header.Get("Location")
-		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, e.github.URL) && !strings.HasPrefix(loc, e.srv.URL) {
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, e.GitHub.URL) && !strings.HasPrefix(loc, e.URL) {
 			return response{status: resp.StatusCode, header: resp.Header, body: b}
 		}
 		next = loc

@@ -27,7 +27,7 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	e.must(201, "POST", "/v1/invitations", alice.Token, map[string]any{"email": "carol@example.com", "role": "admin"}).decode(t, &pending)
 	var tok api.NewToken
 	e.must(201, "POST", "/v1/tokens", alice.Token, map[string]any{"name": "secret-project-laptop"}).decode(t, &tok)
-	if err := e.stacks.EnsureLocal(context.Background(), alice.Organization.ID); err != nil {
+	if err := e.Stacks.EnsureLocal(context.Background(), alice.Organization.ID); err != nil {
 		t.Fatal(err)
 	}
 	project := t.TempDir()
@@ -35,7 +35,7 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", alice.Token, runBody(project, "secret-pipeline")).decode(t, &run)
 	var conn api.Connection
 	e.must(201, "POST", "/v1/aws-connections", alice.Token, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/AliceSecretRole"}).decode(t, &conn)
-	e.verifier.set(domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed"})
+	e.Verifier.Set(domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed"})
 	e.must(200, "POST", "/v1/aws-connections/"+conn.ID+"/verify", alice.Token, nil)
 	mallory := e.signIn("mallory", "mallory@example.com")
 

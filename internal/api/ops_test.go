@@ -26,11 +26,11 @@ func TestHealthReadinessMetricsAndRequestIDs(t *testing.T) {
 
 	r := e.call("GET", "/healthz", "", nil)
 	id := r.header.Get("X-Request-Id")
-	if !strings.HasPrefix(id, "req_") || !strings.Contains(e.logs.String(), `"request_id":"`+id+`"`) {
+	if !strings.HasPrefix(id, "req_") || !strings.Contains(e.Logs.String(), `"request_id":"`+id+`"`) {
 		t.Fatalf("request id %q missing from response or logs", id)
 	}
 
-	e.store.Close()
+	e.Store.Close()
 	if r := e.call("GET", "/readyz", "", nil); r.status != 503 || r.problem(t).Code != "unavailable" {
 		t.Fatalf("readyz with a closed store = %d %s", r.status, r.body)
 	}
@@ -50,7 +50,7 @@ func TestTokensNeverReachTheLogs(t *testing.T) {
 	}
 	e.call("GET", "/v1/whoami", "orch_wrong-"+admin.Token, nil)
 	e.call("GET", "/v1/whoami?token="+admin.Token, "", nil)
-	logs := e.logs.String()
+	logs := e.Logs.String()
 	if !strings.Contains(logs, `"route":"POST /v1/tokens"`) {
 		t.Fatal("no access log captured; the test would prove nothing")
 	}

@@ -13,7 +13,7 @@ import (
 func TestRunSubmissionRules(t *testing.T) {
 	e := newEnv(t)
 	admin := e.signIn("alice", "alice@example.com")
-	if err := e.stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
+	if err := e.Stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
 		t.Fatal(err)
 	}
 	project := t.TempDir()
@@ -52,7 +52,7 @@ func TestRunSubmissionRules(t *testing.T) {
 func TestIdempotencyPaginationAndCancel(t *testing.T) {
 	e := newEnv(t)
 	admin := e.signIn("alice", "alice@example.com")
-	if err := e.stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
+	if err := e.Stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
 		t.Fatal(err)
 	}
 	project := t.TempDir()

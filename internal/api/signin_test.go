@@ -93,9 +93,9 @@ func TestSignInRefusals(t *testing.T) {
 
 func TestCLISignInHandsTheTokenToLoopback(t *testing.T) {
 	e := newEnv(t)
-	e.github.SignInAs(githubtest.User{ID: 9, Login: "cli", Email: "cli@example.com", Verified: true})
+	e.GitHub.SignInAs(githubtest.User{ID: 9, Login: "cli", Email: "cli@example.com", Verified: true})
 	c := browser()
-	next := e.srv.URL + "/auth/github/login" + query("cli_redirect", "http://127.0.0.1:4567/callback")
+	next := e.URL + "/auth/github/login" + query("cli_redirect", "http://127.0.0.1:4567/callback")
 	for !strings.HasPrefix(next, "http://127.0.0.1:4567/") {
 		resp, err := c.Get(next)
 		if err != nil {

@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"internal/store":                 {"internal/domain", "internal/store/sqlstore"},
 	"internal/store/sqlstore":        {"internal/domain"},
 	"internal/store/storetest":       {"std", "internal/domain"},
+	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localstack", "internal/runs", "internal/stacks", "internal/store/sqlstore"},
 	"internal/api":                   {"internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/connections", "internal/iampolicy"},
 	"internal/githubauth":            {"internal/domain", "internal/identity"},
 	"internal/githubauth/githubtest": {"std"},

@@ -1,108 +1,51 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/api/apitest"
 	"github.com/orchestera/orchestera/internal/cli"
 	"github.com/orchestera/orchestera/internal/config"
-	"github.com/orchestera/orchestera/internal/connections"
 	"github.com/orchestera/orchestera/internal/domain"
-	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
-	"github.com/orchestera/orchestera/internal/identity"
-	"github.com/orchestera/orchestera/internal/localstack"
-	"github.com/orchestera/orchestera/internal/runs"
-	"github.com/orchestera/orchestera/internal/stacks"
-	"github.com/orchestera/orchestera/internal/store/sqlstore"
 )
 
-// server is a real API server on SQLite, with the local admin's token and
-// GitHub sign-in against the fake.
+// server is a whole API server (apitest) with the local admin's token.
 type server struct {
+	*apitest.Server
 	url, token string
-	github     *githubtest.Fake
-	verifier   *checksVerifier
 }
 
 func newServer(t *testing.T) server {
 	t.Helper()
-	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "orchestera.db"))
+	s := apitest.Start(t)
+	orgID, token, err := s.Identity.EnsureLocal(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ids := identity.New(st, time.Now, log)
-	orgID, token, err := ids.EnsureLocal(context.Background(), "")
-	if err != nil {
+	if err := s.Stacks.EnsureLocal(context.Background(), orgID); err != nil {
 		t.Fatal(err)
 	}
-	if err := stacks.New(st, time.Now).EnsureLocal(context.Background(), orgID); err != nil {
-		t.Fatal(err)
-	}
-	gh := githubtest.New()
-	verifier := &checksVerifier{}
-	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	stackSvc := stacks.New(st, time.Now)
-	h = api.New(api.Config{Identity: ids, Store: st, Log: log, Version: "test", Now: time.Now, PublicURL: srv.URL,
-		Stacks: stackSvc,
-		Runs:   runs.New(st, stackSvc, localstack.New(localstack.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log, Now: time.Now}), time.Now),
-		Connections: connections.New(connections.Config{Store: st, Verifier: verifier, Regions: []string{"us-east-1"}, Now: time.Now, Log: log,
-			PlatformAccount: func(context.Context) (string, error) { return "017059471480", nil }}),
-		SignIn: githubauth.New(githubauth.Config{ClientID: gh.ClientID, ClientSecret: gh.ClientSecret,
-			AuthURL: gh.URL + "/login/oauth/authorize", TokenURL: gh.URL + "/login/oauth/access_token", APIURL: gh.URL,
-			RedirectURL: srv.URL + "/auth/github/callback"})})
-	t.Cleanup(func() { srv.Close(); gh.Close(); st.Close() })
-	return server{url: srv.URL, token: token, github: gh, verifier: verifier}
-}
-
-// checksVerifier answers verifications with fixed checks; the AWS verifier
-// itself is tested against moto in internal/awsx.
-type checksVerifier struct{ checks []domain.Check }
-
-func (v *checksVerifier) Verify(context.Context, domain.VerificationTarget) []domain.Check {
-	return v.checks
-}
-
-// syncBuffer lets a test read output while a command still writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return server{Server: s, url: s.URL, token: token}
 }
 
 // run executes the CLI with args in home and returns stdout and the error.
 func run(t *testing.T, home string, args ...string) (string, error) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &apitest.Buffer{}
 	err := runTo(out, home, args...)
 	return out.String(), err
 }
@@ -239,9 +182,9 @@ func TestLoginWithToken(t *testing.T) {
 
 func TestLoginThroughGitHub(t *testing.T) {
 	s := newServer(t)
-	s.github.SignInAs(githubtest.User{ID: 5, Login: "grace", Name: "Grace", Email: "grace@example.com", Verified: true})
+	s.GitHub.SignInAs(githubtest.User{ID: 5, Login: "grace", Name: "Grace", Email: "grace@example.com", Verified: true})
 	home := t.TempDir()
-	out := &syncBuffer{}
+	out := &apitest.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- runTo(out, home, "login", "--server", s.url, "--timeout", "30s") }()
 
@@ -294,20 +237,18 @@ func TestConnectionsVerifyExitsNonZeroUnlessVerified(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &conn) != nil {
 		t.Fatalf("create: %v %s", err, out)
 	}
-	s.verifier.checks = []domain.Check{
-		{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed as arn:aws:sts::123456789012:assumed-role/OrchesteraAccessRole/x"},
-		{Name: "permissions", Status: domain.CheckFail, Evidence: "1 action missing: sqs:*", Fix: "attach this statement"},
-	}
+	assumed := domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed as arn:aws:sts::123456789012:assumed-role/OrchesteraAccessRole/x"}
+	s.Verifier.Set(assumed, domain.Check{Name: "permissions", Status: domain.CheckFail, Evidence: "1 action missing: sqs:*", Fix: "attach this statement"})
 	out, err = run(t, home, "connections", "verify", conn.ID)
 	var exit *cli.ExitError
 	if !errors.As(err, &exit) || exit.Code != 1 || !strings.Contains(out, "NOT VERIFIED") || !strings.Contains(out, "fix:") {
 		t.Fatalf("failing verify: %v\n%s", err, out)
 	}
-	s.verifier.checks = s.verifier.checks[:1]
+	s.Verifier.Set(assumed)
 	if out, err = run(t, home, "connections", "verify", conn.ID); err != nil || !strings.Contains(out, "ROLE VERIFIED") {
 		t.Fatalf("passing verify: %v\n%s", err, out)
 	}
-	if out, err = run(t, home, "connections", "events", conn.ID); err != nil || !strings.Contains(out, "verification_failed") && !strings.Contains(out, "verified") {
+	if out, err = run(t, home, "connections", "events", conn.ID); err != nil || !strings.Contains(out, "verification_failed") || !strings.Contains(out, "ROLE VERIFIED") {
 		t.Fatalf("events: %v %s", err, out)
 	}
 	if _, err = run(t, home, "connections", "create", "--role-arn", "arn:aws:iam::1:role/x"); err == nil || !strings.Contains(err.Error(), "rule: iam_role_arn") {
