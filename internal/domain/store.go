@@ -59,6 +59,23 @@ type Tx interface {
 	CreateStack(ctx context.Context, s Stack) error
 	GetStack(ctx context.Context, orgID, name string) (Stack, error)
 	ListStacks(ctx context.Context, orgID string) ([]Stack, error)
+	// UpdateStack writes a stack's state, hint, failed step and options.
+	UpdateStack(ctx context.Context, s Stack) error
+	// StacksInState lists AWS stacks of every organization in the states,
+	// for the background workers.
+	StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
+	// AcquireStackLease gives owner the stack until the given time, unless
+	// another owner holds an unexpired lease; it reports whether it did.
+	AcquireStackLease(ctx context.Context, stackID, owner string, until, now time.Time) (bool, error)
+	ReleaseStackLease(ctx context.Context, stackID, owner string) error
+	LoadStackSteps(ctx context.Context, stackID string) ([]StackStep, error)
+	SaveStackStep(ctx context.Context, stackID string, s StackStep) error
+	DeleteStackSteps(ctx context.Context, stackID string) error
+	AddStackEvent(ctx context.Context, e StackEvent) error
+	ListStackEvents(ctx context.Context, orgID, stackID string, after time.Time) ([]StackEvent, error)
+	RecordStepDuration(ctx context.Context, step string, d time.Duration, at time.Time) error
+	// StepDurations is the median of the last durations of each step.
+	StepDurations(ctx context.Context) (map[string]time.Duration, error)
 	CreateNamespace(ctx context.Context, n Namespace) error
 	GetNamespace(ctx context.Context, orgID, stackID, name string) (Namespace, error)
 	ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)

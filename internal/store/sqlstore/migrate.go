@@ -57,7 +57,7 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, name, path str
 	if n > 0 {
 		return nil
 	}
-	for _, stmt := range strings.Split(string(body), ";") {
+	for _, stmt := range statements(string(body)) {
 		if strings.TrimSpace(stmt) == "" {
 			continue
 		}
@@ -69,4 +69,17 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, name, path str
 		return err
 	}
 	return tx.Commit()
+}
+
+// statements splits a migration into statements. Comment lines go first, so
+// a semicolon in a comment cannot split a statement; statements themselves
+// hold none inside strings.
+func statements(sql string) []string {
+	var kept []string
+	for _, line := range strings.Split(sql, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Split(strings.Join(kept, "\n"), ";")
 }

@@ -2,16 +2,22 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-const stackSelect = `SELECT id, org_id, name, kind, state, created_at FROM stacks`
+const stackSelect = `SELECT id, org_id, name, kind, state, created_at, connection_id, region, options, failed_step, hint FROM stacks`
 
 func (s queries) CreateStack(ctx context.Context, st domain.Stack) error {
+	opts, err := json.Marshal(st.Options)
+	if err != nil {
+		return err
+	}
 	return s.exec(ctx, "stack", "",
-		`INSERT INTO stacks (id, org_id, name, kind, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		st.ID, st.OrgID, st.Name, string(st.Kind), string(st.State), ms(st.CreatedAt))
+		`INSERT INTO stacks (id, org_id, name, kind, state, created_at, connection_id, region, options, failed_step, hint)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		st.ID, st.OrgID, st.Name, string(st.Kind), string(st.State), ms(st.CreatedAt), st.ConnectionID, st.Region, string(opts), st.FailedStep, st.Hint)
 }
 
 func (s queries) GetStack(ctx context.Context, orgID, name string) (domain.Stack, error) {
@@ -23,13 +29,39 @@ func (s queries) ListStacks(ctx context.Context, orgID string) ([]domain.Stack, 
 	return list(ctx, s, scanStack, stackSelect+` WHERE org_id = $1 ORDER BY name`, orgID)
 }
 
+func (s queries) UpdateStack(ctx context.Context, st domain.Stack) error {
+	opts, err := json.Marshal(st.Options)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "stack", st.Name,
+		`UPDATE stacks SET state = $1, hint = $2, failed_step = $3, options = $4 WHERE org_id = $5 AND id = $6`,
+		string(st.State), st.Hint, st.FailedStep, string(opts), st.OrgID, st.ID)
+}
+
+func (s queries) StacksInState(ctx context.Context, states ...domain.StackState) ([]domain.Stack, error) {
+	args := []any{string(domain.StackAWS)}
+	query := stackSelect + ` WHERE kind = $1 AND state IN (`
+	for i, st := range states {
+		args = append(args, string(st))
+		if i > 0 {
+			query += ", "
+		}
+		query += "$" + itoa(len(args))
+	}
+	return list(ctx, s, scanStack, query+`) ORDER BY created_at, id`, args...)
+}
+
 func scanStack(r scanner) (domain.Stack, error) {
 	var st domain.Stack
-	var kind, state string
+	var kind, state, opts string
 	var created int64
-	err := r.Scan(&st.ID, &st.OrgID, &st.Name, &kind, &state, &created)
+	err := r.Scan(&st.ID, &st.OrgID, &st.Name, &kind, &state, &created, &st.ConnectionID, &st.Region, &opts, &st.FailedStep, &st.Hint)
+	if err != nil {
+		return st, err
+	}
 	st.Kind, st.State, st.CreatedAt = domain.StackKind(kind), domain.StackState(state), fromMS(created)
-	return st, err
+	return st, json.Unmarshal([]byte(opts), &st.Options)
 }
 
 const namespaceSelect = `SELECT id, org_id, stack_id, name, created_at FROM namespaces`

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func testStacks(t *testing.T, s domain.Store) {
 	seedStack(t, s, b) // the same names in another organization are fine
 	got, err := s.GetStack(ctx, a.org.ID, "local")
 	must(t, err)
-	if got != st {
+	if !reflect.DeepEqual(got, st) {
 		t.Fatalf("GetStack = %+v, want %+v", got, st)
 	}
 	wantCode(t, s.CreateStack(ctx, domain.Stack{ID: domain.NewID("stk"), OrgID: a.org.ID, Name: "local", Kind: domain.StackLocal, State: domain.StackReady, CreatedAt: t0}), domain.CodeConflict)

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		"stacks and namespaces":   testStacks,
 		"runs":                    testRuns,
 		"aws connections":         testConnections,
+		"aws stacks":              testAWSStacks,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
