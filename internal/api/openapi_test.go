@@ -33,6 +33,8 @@ var everyRoute = []string{
 	"GET /v1/tokens/{token_id}",
 	"GET /v1/whoami",
 	"GET /v1/stacks",
+	"POST /v1/stacks",
+	"GET /v1/stacks/{stack}/events",
 	"GET /v1/stacks/{stack}",
 	"GET /v1/stacks/{stack}/namespaces",
 	"POST /v1/stacks/{stack}/namespaces",

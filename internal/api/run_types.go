@@ -8,10 +8,32 @@ import (
 
 // Stack is a stack as the API shows it.
 type Stack struct {
-	Name      string            `json:"name" example:"local"`
-	Kind      domain.StackKind  `json:"kind" enum:"local,aws"`
-	State     domain.StackState `json:"state"`
-	CreatedAt time.Time         `json:"created_at"`
+	Name         string               `json:"name" example:"local"`
+	Kind         domain.StackKind     `json:"kind" enum:"local,aws"`
+	State        domain.StackState    `json:"state" enum:"draft,provisioning,ready,updating,destroying,destroyed,failed"`
+	CreatedAt    time.Time            `json:"created_at"`
+	ConnectionID string               `json:"connection_id,omitempty"`
+	Region       string               `json:"region,omitempty"`
+	Options      *domain.StackOptions `json:"options,omitempty"`
+	FailedStep   string               `json:"failed_step,omitempty"`
+	Hint         string               `json:"hint,omitempty" doc:"The error and its fix, when failed"`
+}
+
+// CreateStackRequest is the body of POST /v1/stacks.
+type CreateStackRequest struct {
+	Name         string              `json:"name" doc:"3-32 lowercase letters, digits and hyphens, starting with a letter" example:"etl"`
+	ConnectionID string              `json:"connection_id" doc:"A verified AWS connection" example:"conn_ab12cd34ef56gh78"`
+	Region       string              `json:"region,omitempty" doc:"Default: the connection's first region" example:"us-east-1"`
+	Namespaces   []string            `json:"namespaces,omitempty" doc:"Default: default"`
+	Options      domain.StackOptions `json:"options,omitempty"`
+}
+
+// StackEvent is one line of a stack's progress.
+type StackEvent struct {
+	At      time.Time `json:"at"`
+	Step    string    `json:"step,omitempty"`
+	Status  string    `json:"status"`
+	Message string    `json:"message"`
 }
 
 // Namespace is a namespace of a stack.
@@ -44,7 +66,12 @@ type RunPage struct {
 }
 
 func toStack(s domain.Stack) Stack {
-	return Stack{Name: s.Name, Kind: s.Kind, State: s.State, CreatedAt: s.CreatedAt}
+	out := Stack{Name: s.Name, Kind: s.Kind, State: s.State, CreatedAt: s.CreatedAt,
+		ConnectionID: s.ConnectionID, Region: s.Region, FailedStep: s.FailedStep, Hint: s.Hint}
+	if s.Kind == domain.StackAWS {
+		out.Options = &s.Options
+	}
+	return out
 }
 
 func toNamespace(stack string) func(domain.Namespace) Namespace {

@@ -3,13 +3,23 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 type (
 	stackPath struct {
 		Stack string `path:"stack" doc:"A stack name" example:"local"`
+	}
+	createStack struct {
+		Body CreateStackRequest
+	}
+	stackEvents struct {
+		Stack string    `path:"stack" example:"etl"`
+		After time.Time `query:"after" doc:"Only events after this time (RFC 3339)"`
 	}
 	createNamespace struct {
 		Stack string `path:"stack" doc:"A stack name" example:"local"`
@@ -20,6 +30,26 @@ type (
 )
 
 func registerStacks(s *server) {
+	o := op("create-stack", http.MethodPost, "/v1/stacks", "Create a draft AWS stack on a verified connection (admin)", "stacks", true)
+	o.DefaultStatus = http.StatusCreated
+	huma.Register(s.api, o, func(ctx context.Context, in *createStack) (*body[Stack], error) {
+		b := in.Body
+		st, err := s.Stacks.CreateAWS(ctx, principal(ctx), domain.Stack{Name: b.Name, ConnectionID: b.ConnectionID, Region: b.Region, Options: b.Options}, b.Namespaces)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		return &body[Stack]{toStack(st)}, nil
+	})
+	huma.Register(s.api, op("stack-events", http.MethodGet, "/v1/stacks/{stack}/events", "A stack's progress events, oldest first", "stacks", true),
+		func(ctx context.Context, in *stackEvents) (*body[[]StackEvent], error) {
+			evs, err := s.Stacks.Events(ctx, principal(ctx), in.Stack, in.After)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[[]StackEvent]{mapSlice(evs, func(e domain.StackEvent) StackEvent {
+				return StackEvent{At: e.At, Step: e.Step, Status: e.Status, Message: e.Message}
+			})}, nil
+		})
 	huma.Register(s.api, op("list-stacks", http.MethodGet, "/v1/stacks", "List stacks", "stacks", true),
 		func(ctx context.Context, _ *struct{}) (*body[[]Stack], error) {
 			sts, err := s.Stacks.List(ctx, principal(ctx))
@@ -44,7 +74,7 @@ func registerStacks(s *server) {
 			}
 			return &body[[]Namespace]{mapSlice(nss, toNamespace(in.Stack))}, nil
 		})
-	o := op("create-namespace", http.MethodPost, "/v1/stacks/{stack}/namespaces", "Add a namespace to a stack (admin); repeating it is a no-op", "stacks", true)
+	o = op("create-namespace", http.MethodPost, "/v1/stacks/{stack}/namespaces", "Add a namespace to a stack (admin); repeating it is a no-op", "stacks", true)
 	o.DefaultStatus = http.StatusCreated
 	huma.Register(s.api, o, func(ctx context.Context, in *createNamespace) (*body[Namespace], error) {
 		ns, err := s.Stacks.CreateNamespace(ctx, principal(ctx), in.Stack, in.Body.Name)

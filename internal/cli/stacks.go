@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/client"
 )
 
 func newStacks(o *Options) *cobra.Command {
@@ -15,7 +18,48 @@ func newStacks(o *Options) *cobra.Command {
 		Short:   "Spark clusters; local mode has a ready stack named local",
 		Example: "  orchestera stacks list\n  orchestera stacks get local -o json",
 	}
-	stacks.AddCommand(&cobra.Command{
+	var req api.CreateStackRequest
+	create := &cobra.Command{
+		Use:   "create NAME --connection ID",
+		Short: "Create a draft AWS stack on a verified connection (admin)",
+		Long: `Record a stack: nothing is created in AWS until it is provisioned. The name
+(3-32 lowercase letters, digits and hyphens) feeds IAM role names.`,
+		Example: "  orchestera stacks create etl --connection conn_ab12cd34ef56gh78 --region us-east-1 --namespace default --namespace reports",
+		Args:    cobra.ExactArgs(1),
+		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			req.Name = args[0]
+			st, err := c.CreateStack(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			return o.renderStacks([]api.Stack{st}, st)
+		}),
+	}
+	f := create.Flags()
+	f.StringVar(&req.ConnectionID, "connection", "", "the verified AWS connection (required)")
+	f.StringVar(&req.Region, "region", "", "AWS region (default: the connection's first)")
+	f.StringArrayVar(&req.Namespaces, "namespace", nil, "a namespace to create; repeatable (default: default)")
+	f.StringVar(&req.Options.KubernetesVersion, "kubernetes-version", "", "EKS version (default 1.31)")
+	f.StringVar(&req.Options.SystemNodeType, "system-node-type", "", "instance type of the system nodes (default m6i.large)")
+	f.IntVar(&req.Options.SystemNodeCount, "system-node-count", 0, "system nodes (default 2)")
+	f.StringSliceVar(&req.Options.InstanceFamilies, "instance-family", nil, "instance families for Spark nodes (default m6i,m7i,r6i)")
+	f.StringSliceVar(&req.Options.CapacityTypes, "capacity-type", nil, "spot and/or on-demand for Spark nodes (default both)")
+	f.IntVar(&req.Options.SparkCPULimit, "spark-cpu-limit", 0, "vCPUs Spark nodes may use in total (default 256)")
+	create.MarkFlagRequired("connection")
+
+	var follow bool
+	events := &cobra.Command{
+		Use:     "events NAME",
+		Short:   "A stack's progress events",
+		Example: "  orchestera stacks events etl\n  orchestera stacks events etl -f",
+		Args:    cobra.ExactArgs(1),
+		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			return followStackEvents(cmd.Context(), o, c, args[0], follow)
+		}),
+	}
+	events.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the stack settles")
+
+	stacks.AddCommand(create, events, &cobra.Command{
 		Use:     "list",
 		Short:   "List stacks",
 		Example: "  orchestera stacks list -o yaml",
@@ -53,11 +97,48 @@ func newStacks(o *Options) *cobra.Command {
 
 func (o *Options) renderStacks(rows []api.Stack, v any) error {
 	return o.render(v, func(w *tabwriter.Writer) {
-		row(w, "NAME", "KIND", "STATE", "CREATED")
+		row(w, "NAME", "KIND", "REGION", "STATE", "CREATED", "HINT")
 		for _, s := range rows {
-			row(w, s.Name, s.Kind, s.State, ago(s.CreatedAt))
+			row(w, s.Name, s.Kind, dash(s.Region), s.State, ago(s.CreatedAt), dash(s.Hint))
 		}
 	})
+}
+
+// settled are the states in which nothing more will happen on its own.
+var settled = map[string]bool{"draft": true, "ready": true, "failed": true, "destroyed": true}
+
+// followStackEvents prints events, and with follow keeps polling until the
+// stack settles.
+func followStackEvents(ctx context.Context, o *Options, c *client.Client, name string, follow bool) error {
+	var after time.Time
+	for {
+		evs, err := c.StackEvents(ctx, name, after)
+		if err != nil {
+			return err
+		}
+		if o.Output != "table" && !follow {
+			return o.render(evs, nil)
+		}
+		for _, e := range evs {
+			fmt.Fprintf(o.Out, "%s  %-10s %-12s %s\n", e.At.Local().Format("15:04:05"), dash(e.Step), e.Status, e.Message)
+			after = e.At
+		}
+		if !follow {
+			return nil
+		}
+		st, err := c.GetStack(ctx, name)
+		if err != nil {
+			return err
+		}
+		if settled[string(st.State)] && len(evs) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 func newNamespaces(o *Options) *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/domain"
@@ -80,4 +81,18 @@ func (c *Client) RunLogs(ctx context.Context, id string, follow bool, w io.Write
 	defer resp.Body.Close()
 	_, err = io.Copy(w, resp.Body)
 	return err
+}
+
+// CreateStack is POST /v1/stacks.
+func (c *Client) CreateStack(ctx context.Context, req api.CreateStackRequest) (api.Stack, error) {
+	return send[api.Stack](ctx, c, http.MethodPost, "/v1/stacks", req)
+}
+
+// StackEvents is GET /v1/stacks/{stack}/events.
+func (c *Client) StackEvents(ctx context.Context, name string, after time.Time) ([]api.StackEvent, error) {
+	q := ""
+	if !after.IsZero() {
+		q = "?after=" + url.QueryEscape(after.UTC().Format(time.RFC3339Nano))
+	}
+	return get[[]api.StackEvent](ctx, c, "/v1/stacks/"+url.PathEscape(name)+"/events"+q)
 }
