@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"regexp"
 	"time"
 )
@@ -171,3 +172,23 @@ type StackEvent struct {
 	Status  string
 	Message string
 }
+
+// StackCloud builds and tears down the resources of AWS stacks. It resumes
+// from the step state it keeps in the store, so calling it again after a
+// crash or a failure continues where it stopped.
+type StackCloud interface {
+	Provision(ctx context.Context, st Stack, report StackReporter) error
+	// Destroy removes the stack's resources and returns what is still
+	// tagged with it; the stack is destroyed only when that list is empty.
+	Destroy(ctx context.Context, st Stack, report StackReporter) (leftovers []string, err error)
+}
+
+// StackReporter records one line of progress of a step.
+type StackReporter func(step, status, message string)
+
+// StepError is a failure a stack shows: the step, the error and its fix.
+type StepError struct {
+	Step, Err, Fix string
+}
+
+func (e *StepError) Error() string { return "step " + e.Step + ": " + e.Err }

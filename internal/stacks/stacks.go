@@ -13,12 +13,16 @@ import (
 type Service struct {
 	store domain.Store
 	now   func() time.Time
+	wake  func() // tells the workers there is work; nil without workers
 }
 
 // New returns a Service.
 func New(store domain.Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
 }
+
+// SetWaker connects the service to the workers that act on stacks.
+func (s *Service) SetWaker(wake func()) { s.wake = wake }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
