@@ -35,6 +35,8 @@ var everyRoute = []string{
 	"GET /v1/stacks",
 	"POST /v1/stacks",
 	"GET /v1/stacks/{stack}/events",
+	"POST /v1/stacks/{stack}/provision",
+	"POST /v1/stacks/{stack}/destroy",
 	"GET /v1/stacks/{stack}",
 	"GET /v1/stacks/{stack}/namespaces",
 	"POST /v1/stacks/{stack}/namespaces",

@@ -40,6 +40,23 @@ func registerStacks(s *server) {
 		}
 		return &body[Stack]{toStack(st)}, nil
 	})
+	for _, a := range []struct {
+		name, summary string
+		do            func(context.Context, domain.Principal, string) (domain.Stack, error)
+	}{
+		{"provision", "Provision the stack: build a draft, resume a failed one, re-apply a ready one (admin)", s.Stacks.Provision},
+		{"destroy", "Destroy the stack and report anything left behind (admin)", s.Stacks.Destroy},
+	} {
+		o := op(a.name+"-stack", http.MethodPost, "/v1/stacks/{stack}/"+a.name, a.summary, "stacks", true)
+		o.DefaultStatus = http.StatusAccepted
+		huma.Register(s.api, o, func(ctx context.Context, in *stackPath) (*body[Stack], error) {
+			st, err := a.do(ctx, principal(ctx), in.Stack)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[Stack]{toStack(st)}, nil
+		})
+	}
 	huma.Register(s.api, op("stack-events", http.MethodGet, "/v1/stacks/{stack}/events", "A stack's progress events, oldest first", "stacks", true),
 		func(ctx context.Context, in *stackEvents) (*body[[]StackEvent], error) {
 			evs, err := s.Stacks.Events(ctx, principal(ctx), in.Stack, in.After)

@@ -59,39 +59,43 @@ func newStacks(o *Options) *cobra.Command {
 	}
 	events.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the stack settles")
 
-	stacks.AddCommand(create, events, &cobra.Command{
-		Use:     "list",
-		Short:   "List stacks",
-		Example: "  orchestera stacks list -o yaml",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			sts, err := c.ListStacks(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return o.renderStacks(sts, sts)
-		},
-	}, &cobra.Command{
-		Use:     "get NAME",
-		Short:   "Show one stack",
-		Example: "  orchestera stacks get local",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			st, err := c.GetStack(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return o.renderStacks([]api.Stack{st}, st)
-		},
-	})
+	stacks.AddCommand(create, events,
+		stackAction(o, "provision", "provision", "Provision the stack: build a draft, resume a failed one from its failed step"),
+		stackAction(o, "update", "provision", "Re-apply the stack's configuration (force update)"),
+		stackAction(o, "destroy", "destroy", "Destroy the stack; it is destroyed only when nothing tagged with it is left"),
+		&cobra.Command{
+			Use:     "list",
+			Short:   "List stacks",
+			Example: "  orchestera stacks list -o yaml",
+			Args:    cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				c, err := o.client()
+				if err != nil {
+					return err
+				}
+				sts, err := c.ListStacks(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return o.renderStacks(sts, sts)
+			},
+		}, &cobra.Command{
+			Use:     "get NAME",
+			Short:   "Show one stack",
+			Example: "  orchestera stacks get local",
+			Args:    cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				c, err := o.client()
+				if err != nil {
+					return err
+				}
+				st, err := c.GetStack(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return o.renderStacks([]api.Stack{st}, st)
+			},
+		})
 	return stacks
 }
 
@@ -189,4 +193,38 @@ func newNamespaces(o *Options) *cobra.Command {
 		},
 	})
 	return ns
+}
+
+// stackAction is provision, update or destroy: request it, then with --wait
+// follow the events until the stack settles and exit non-zero if it failed.
+func stackAction(o *Options, use, action, short string) *cobra.Command {
+	var wait bool
+	cmd := &cobra.Command{
+		Use:     use + " NAME",
+		Short:   short + " (admin)",
+		Example: fmt.Sprintf("  orchestera stacks %s etl --wait", use),
+		Args:    cobra.ExactArgs(1),
+		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			st, err := c.StackAction(cmd.Context(), args[0], action)
+			if err != nil {
+				return err
+			}
+			if !wait {
+				return o.renderStacks([]api.Stack{st}, st)
+			}
+			if err := followStackEvents(cmd.Context(), o, c, args[0], true); err != nil {
+				return err
+			}
+			if st, err = c.GetStack(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			if st.State == "failed" {
+				return &ExitError{Code: 1, Message: fmt.Sprintf("stack %s failed at step %s: %s", st.Name, st.FailedStep, st.Hint)}
+			}
+			fmt.Fprintf(o.Err, "stack %s is %s\n", st.Name, st.State)
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow progress until the stack settles")
+	return cmd
 }

@@ -96,3 +96,8 @@ func (c *Client) StackEvents(ctx context.Context, name string, after time.Time) 
 	}
 	return get[[]api.StackEvent](ctx, c, "/v1/stacks/"+url.PathEscape(name)+"/events"+q)
 }
+
+// StackAction is POST /v1/stacks/{stack}/provision or .../destroy.
+func (c *Client) StackAction(ctx context.Context, name, action string) (api.Stack, error) {
+	return send[api.Stack](ctx, c, http.MethodPost, "/v1/stacks/"+url.PathEscape(name)+"/"+action, nil)
+}
