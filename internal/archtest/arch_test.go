@@ -20,8 +20,9 @@ const module = "github.com/orchestera/orchestera/"
 var allowed = map[string][]string{
 	"internal/domain":                {"std"},
 	"internal/identity":              {"std", "internal/domain"},
-	"internal/awsx":                  {"internal/domain", "internal/iampolicy"},
+	"internal/awsx":                  {"internal/domain", "internal/iampolicy", "internal/provision"},
 	"internal/awsx/mototest":         {"std"},
+	"internal/provision":             {"std"},
 	"internal/iampolicy":             {"std"},
 	"internal/connections":           {"std", "internal/domain"},
 	"internal/stacks":                {"std", "internal/domain"},
