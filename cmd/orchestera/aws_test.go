@@ -112,3 +112,60 @@ func TestOnboardingAgainstMoto(t *testing.T) {
 		t.Fatalf("events:\n%s", events)
 	}
 }
+
+// onboarded is a server with a verified AWS connection to a member account
+// made through Organizations, all in moto.
+type onboarded struct {
+	home, connID string
+	server       *server
+	member       aws.Config // acting in the member account, to inspect it
+	env          []string   // the platform's AWS environment
+}
+
+func onboard(t *testing.T) *onboarded {
+	t.Helper()
+	moto := mototest.Start(t)
+	env := []string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
+		"ORCHESTERA_AWS_POLL_INTERVAL=100ms"} // moto's EKS is never CREATING or DELETING for long
+	o := &onboarded{home: t.TempDir(), env: env}
+	o.server = startServer(t, o.home, env...)
+	ctx := context.Background()
+	platform := awsx.TestConfig(moto.URL, "us-east-1")
+	orgs := organizations.NewFromConfig(platform)
+	if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(iampolicy.MemberAccountName),
+		Email: aws.String("sparklith@example.com"), RoleName: aws.String(iampolicy.MemberRoleName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := aws.ToString(acct.CreateAccountStatus.AccountId)
+	creds, err := sts.NewFromConfig(platform).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + member + ":role/" + iampolicy.MemberRoleName), RoleSessionName: aws.String("admin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := creds.Credentials
+	o.member = platform.Copy()
+	o.member.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}, nil
+	})
+	memberEnv := append(append([]string{}, env...), "AWS_ACCESS_KEY_ID="+aws.ToString(c.AccessKeyId),
+		"AWS_SECRET_ACCESS_KEY="+aws.ToString(c.SecretAccessKey), "AWS_SESSION_TOKEN="+aws.ToString(c.SessionToken))
+	var ext struct {
+		ExternalID string `json:"external_id"`
+	}
+	json.Unmarshal([]byte(cli(t, o.home, "connections", "external-id", "-o", "json")), &ext)
+	if r := cliEnv(t, o.home, memberEnv, "aws", "bootstrap", "--external-id", ext.ExternalID, "--platform-account-id", mototest.AccountID); r.code != 0 {
+		t.Fatalf("bootstrap: %s %s", r.stdout, r.stderr)
+	}
+	var conn struct{ ID string }
+	json.Unmarshal([]byte(cli(t, o.home, "connections", "create", "--role-arn", "arn:aws:iam::"+member+":role/"+iampolicy.AccessRoleName, "-o", "json")), &conn)
+	if r := cliResult(t, o.home, "connections", "verify", conn.ID); r.code != 0 {
+		t.Fatalf("verify: %s", r.stdout)
+	}
+	o.connID = conn.ID
+	return o
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,7 +40,7 @@ type serverOptions struct {
 	github                                                        githubauth.Config
 	platformAccount                                               string
 	regions                                                       []string
-	verifyEvery                                                   time.Duration
+	verifyEvery, awsPoll                                          time.Duration
 }
 
 func newServerCommand() *cobra.Command {
@@ -78,12 +79,18 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.StringVar(&o.platformAccount, "platform-account-id", os.Getenv("ORCHESTERA_PLATFORM_ACCOUNT_ID"), "the AWS account customer roles trust (default: the server's own, from sts:GetCallerIdentity)")
 	f.StringSliceVar(&o.regions, "aws-regions", []string{"us-east-1"}, "regions stacks may use; the first is the default")
 	f.DurationVar(&o.verifyEvery, "verify-every", time.Hour, "how often every AWS connection is verified again (0: only on demand)")
+	f.DurationVar(&o.awsPoll, "aws-poll-interval", envDuration("ORCHESTERA_AWS_POLL_INTERVAL"), "how often to check AWS resources still being created or deleted (0: each step's own, about 30s)")
 	f.StringVar(&o.github.ClientID, "github-client-id", os.Getenv("ORCHESTERA_GITHUB_CLIENT_ID"), "GitHub OAuth app client id (hosted mode)")
 	f.StringVar(&o.github.ClientSecret, "github-client-secret", "", "GitHub OAuth app client secret; prefer env ORCHESTERA_GITHUB_CLIENT_SECRET")
 	f.StringVar(&o.github.AuthURL, "github-auth-url", githubauth.DefaultAuthURL, "GitHub OAuth authorize endpoint")
 	f.StringVar(&o.github.TokenURL, "github-token-url", githubauth.DefaultTokenURL, "GitHub OAuth token endpoint")
 	f.StringVar(&o.github.APIURL, "github-api-url", githubauth.DefaultAPIURL, "GitHub REST API base URL")
 	return cmd
+}
+
+func envDuration(key string) time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(key))
+	return d
 }
 
 func envOr(key, def string) string {
@@ -150,9 +157,15 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		ln.Close()
 		return err
 	}
+	stackWorker := &stacks.Worker{
+		Store: st, Cloud: &awsx.StackCloud{Store: st, Platform: awsCfg, Log: log, Poll: o.awsPoll},
+		Owner: replicaID(o.home), Now: time.Now, Log: log,
+	}
+	stackSvc.SetWaker(stackWorker.Wake)
 	workers := make(chan struct{})
 	go func() { executor.Run(ctx); close(workers) }()
 	go conns.RunPeriodic(ctx, o.verifyEvery)
+	go stackWorker.Run(ctx)
 
 	srv := &http.Server{Handler: api.New(cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("serving", "url", url, "mode", o.mode, "store", store.Describe(o.databaseURL, o.home), "version", versionString())
@@ -218,6 +231,15 @@ func platformAccount(cfg aws.Config, configured string) func(context.Context) (s
 		account = aws.ToString(out.Account)
 		return account, nil
 	}
+}
+
+// replicaID names this server in stack leases. It is stable across restarts
+// of the same server, so a restarted server resumes its own stacks at once
+// instead of waiting for its old leases to expire.
+func replicaID(home string) string {
+	host, _ := os.Hostname()
+	abs, _ := filepath.Abs(home)
+	return host + ":" + abs
 }
 
 func newLogger(format string) (*slog.Logger, error) {
