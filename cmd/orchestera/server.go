@@ -157,8 +157,11 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		ln.Close()
 		return err
 	}
+	stackCloud := &awsx.StackCloud{Store: st, Platform: awsCfg, Log: log, Poll: o.awsPoll}
+	stackCloud.Pricing = stackCloud.PricingClient
+	stackSvc.SetPlanner(stackCloud)
 	stackWorker := &stacks.Worker{
-		Store: st, Cloud: &awsx.StackCloud{Store: st, Platform: awsCfg, Log: log, Poll: o.awsPoll},
+		Store: st, Cloud: stackCloud,
 		Owner: replicaID(o.home), Now: time.Now, Log: log,
 	}
 	stackSvc.SetWaker(stackWorker.Wake)

@@ -54,6 +54,15 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
 		t.Fatalf("duplicate: %d %s", r.code, r.stderr)
 	}
+	plan := cliResult(t, o.home, "stacks", "plan", "etl")
+	for _, want := range []string{"network", "cluster", "AWS::EKS::Cluster", "fixed cost", "fallback list price", "optional: karpenter-interruption-rules"} {
+		if !strings.Contains(plan.stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, plan.stdout)
+		}
+	}
+	if plan.code != 0 {
+		t.Fatalf("plan has errors:\n%s", plan.stdout)
+	}
 	r := cliResult(t, o.home, "stacks", "provision", "etl", "--wait")
 	if r.code != 0 || !strings.Contains(r.stderr, "stack etl is ready") {
 		t.Fatalf("provision: %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -36,6 +36,7 @@ var everyRoute = []string{
 	"POST /v1/stacks",
 	"GET /v1/stacks/{stack}/events",
 	"POST /v1/stacks/{stack}/provision",
+	"GET /v1/stacks/{stack}/plan",
 	"POST /v1/stacks/{stack}/destroy",
 	"GET /v1/stacks/{stack}",
 	"GET /v1/stacks/{stack}/namespaces",

@@ -86,3 +86,45 @@ func toRun(r domain.Run) Run {
 		Spec: r.Spec, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
 	}
 }
+
+// StackPlan is what provisioning a stack will do.
+type StackPlan struct {
+	Stack             string        `json:"stack"`
+	Steps             []PlannedStep `json:"steps"`
+	Errors            []string      `json:"errors,omitempty" doc:"What would make provisioning fail, with the fix"`
+	OptionalAdditions []string      `json:"optional_additions,omitempty" doc:"What needs more than OrchesteraAccessPolicy allows"`
+	HourlyUSD         float64       `json:"hourly_usd"`
+	MonthlyUSD        float64       `json:"monthly_usd"`
+	CostItems         []CostItem    `json:"cost_items"`
+	DurationSeconds   float64       `json:"duration_seconds" doc:"Expected time to provision: the critical path"`
+}
+
+// PlannedStep is one step of a plan.
+type PlannedStep struct {
+	Name            string   `json:"name"`
+	After           []string `json:"after,omitempty"`
+	Resources       []string `json:"resources,omitempty"`
+	Actions         []string `json:"actions"`
+	Missing         []string `json:"missing,omitempty"`
+	EstimateSeconds float64  `json:"estimate_seconds"`
+}
+
+// CostItem is one priced part of a stack.
+type CostItem struct {
+	Name      string  `json:"name"`
+	Quantity  int     `json:"quantity"`
+	HourlyUSD float64 `json:"hourly_usd"`
+	Source    string  `json:"source"`
+}
+
+func toPlan(st domain.Stack, p domain.StackPlan) StackPlan {
+	out := StackPlan{Stack: st.Name, Errors: p.Errors, OptionalAdditions: p.OptionalAdditions, HourlyUSD: p.Cost.HourlyUSD,
+		MonthlyUSD: p.Cost.MonthlyUSD, DurationSeconds: p.Duration.Seconds()}
+	for _, s := range p.Steps {
+		out.Steps = append(out.Steps, PlannedStep{Name: s.Name, After: s.After, Resources: s.Resources, Actions: s.Actions, Missing: s.Missing, EstimateSeconds: s.Estimate.Seconds()})
+	}
+	for _, c := range p.Cost.Items {
+		out.CostItems = append(out.CostItems, CostItem(c))
+	}
+	return out
+}

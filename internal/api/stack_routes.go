@@ -57,6 +57,14 @@ func registerStacks(s *server) {
 			return &body[Stack]{toStack(st)}, nil
 		})
 	}
+	huma.Register(s.api, op("plan-stack", http.MethodGet, "/v1/stacks/{stack}/plan", "What provisioning the stack will create and need, with a cost estimate", "stacks", true),
+		func(ctx context.Context, in *stackPath) (*body[StackPlan], error) {
+			st, plan, err := s.Stacks.Plan(ctx, principal(ctx), in.Stack)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[StackPlan]{toPlan(st, plan)}, nil
+		})
 	huma.Register(s.api, op("stack-events", http.MethodGet, "/v1/stacks/{stack}/events", "A stack's progress events, oldest first", "stacks", true),
 		func(ctx context.Context, in *stackEvents) (*body[[]StackEvent], error) {
 			evs, err := s.Stacks.Events(ctx, principal(ctx), in.Stack, in.After)

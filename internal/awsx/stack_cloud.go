@@ -36,6 +36,9 @@ type StackCloud struct {
 	// Poll is how long to wait before checking a resource AWS is still
 	// creating or deleting; zero takes each step's own suggestion.
 	Poll time.Duration
+	// Pricing returns the Pricing API for a stack's plan: PricingClient, or
+	// a fake in tests; nil prices from the fallback list.
+	Pricing func(context.Context, domain.Stack) (PricingAPI, error)
 }
 
 var _ domain.StackCloud = (*StackCloud)(nil)
@@ -93,13 +96,29 @@ func (c *StackCloud) engine(report domain.StackReporter) *provision.Engine {
 
 // prepare builds the stack's spec and clients acting as its connection role.
 func (c *StackCloud) prepare(ctx context.Context, st domain.Stack, operation string) (StackSpec, stackClients, error) {
+	cfg, err := c.roleConfig(ctx, st, operation)
+	if err != nil {
+		return StackSpec{}, stackClients{}, err
+	}
+	o := st.Options.WithDefaults()
+	spec := StackSpec{OrgID: st.OrgID, StackName: st.Name, Region: st.Region, KubernetesVersion: o.KubernetesVersion,
+		SystemNodeType: o.SystemNodeType, SystemNodeCount: int32(o.SystemNodeCount), VPCCIDR: "10.0.0.0/16"}
+	return spec, stackClients{
+		ec2: ec2.NewFromConfig(cfg), cfn: cloudformation.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg),
+		eks: eks.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),
+	}, nil
+}
+
+// roleConfig is SDK configuration acting as the stack's connection role in
+// the stack's region, auditing every call.
+func (c *StackCloud) roleConfig(ctx context.Context, st domain.Stack, operation string) (aws.Config, error) {
 	conn, err := c.Store.GetConnection(ctx, st.OrgID, st.ConnectionID)
 	if err != nil {
-		return StackSpec{}, stackClients{}, &domain.StepError{Step: "connection", Err: err.Error(), Fix: "the stack's AWS connection is gone: create a stack on an existing connection"}
+		return aws.Config{}, &domain.StepError{Step: "connection", Err: err.Error(), Fix: "the stack's AWS connection is gone: create a stack on an existing connection"}
 	}
 	externalID, err := c.Store.GetExternalID(ctx, st.OrgID)
 	if err != nil {
-		return StackSpec{}, stackClients{}, err
+		return aws.Config{}, err
 	}
 	cfg := c.Platform.Copy()
 	cfg.Region = st.Region
@@ -108,13 +127,7 @@ func (c *StackCloud) prepare(ctx context.Context, st domain.Stack, operation str
 		o.RoleSessionName = sessionName(st.OrgID, operation)
 	}))
 	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), c.audit(st, conn.ID, operation))
-	o := st.Options.WithDefaults()
-	spec := StackSpec{OrgID: st.OrgID, StackName: st.Name, Region: st.Region, KubernetesVersion: o.KubernetesVersion,
-		SystemNodeType: o.SystemNodeType, SystemNodeCount: int32(o.SystemNodeCount), VPCCIDR: "10.0.0.0/16"}
-	return spec, stackClients{
-		ec2: ec2.NewFromConfig(cfg), cfn: cloudformation.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg),
-		eks: eks.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),
-	}, nil
+	return cfg, nil
 }
 
 // audit records every AWS call made through the customer's role, as

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -59,7 +60,26 @@ func newStacks(o *Options) *cobra.Command {
 	}
 	events.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the stack settles")
 
-	stacks.AddCommand(create, events,
+	plan := &cobra.Command{
+		Use:     "plan NAME",
+		Short:   "Show what provisioning will create and need, and what it costs; exit 1 if it would fail",
+		Example: "  orchestera stacks plan etl\n  orchestera stacks plan etl -o json",
+		Args:    cobra.ExactArgs(1),
+		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			p, err := c.PlanStack(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if err := o.render(p, func(w *tabwriter.Writer) { planTable(w, p) }); err != nil {
+				return err
+			}
+			if len(p.Errors) > 0 {
+				return &ExitError{Code: 1}
+			}
+			return nil
+		}),
+	}
+	stacks.AddCommand(create, events, plan,
 		stackAction(o, "provision", "provision", "Provision the stack: build a draft, resume a failed one from its failed step"),
 		stackAction(o, "update", "provision", "Re-apply the stack's configuration (force update)"),
 		stackAction(o, "destroy", "destroy", "Destroy the stack; it is destroyed only when nothing tagged with it is left"),
@@ -227,4 +247,26 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow progress until the stack settles")
 	return cmd
+}
+
+func planTable(w *tabwriter.Writer, p api.StackPlan) {
+	row(w, "STEP", "AFTER", "CREATES", "IAM ACTIONS", "ESTIMATE")
+	for _, s := range p.Steps {
+		acts := fmt.Sprint(len(s.Actions))
+		if len(s.Missing) > 0 {
+			acts += fmt.Sprintf(" (%d missing)", len(s.Missing))
+		}
+		row(w, s.Name, dash(strings.Join(s.After, ",")), dash(strings.Join(s.Resources, ", ")), acts, time.Duration(s.EstimateSeconds*float64(time.Second)).Round(time.Second))
+	}
+	fmt.Fprintf(w, "\nexpected time\t%s\n", time.Duration(p.DurationSeconds*float64(time.Second)).Round(time.Second))
+	fmt.Fprintf(w, "\nfixed cost\t$%.2f/hour\t$%.0f/month\n", p.HourlyUSD, p.MonthlyUSD)
+	for _, c := range p.CostItems {
+		row(w, fmt.Sprintf("  %d × %s", c.Quantity, c.Name), fmt.Sprintf("$%.3f/h", c.HourlyUSD), c.Source)
+	}
+	for _, a := range p.OptionalAdditions {
+		fmt.Fprintf(w, "\noptional: %s\n", a)
+	}
+	for _, e := range p.Errors {
+		fmt.Fprintf(w, "\nERROR: %s\n", e)
+	}
 }

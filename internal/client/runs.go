@@ -101,3 +101,8 @@ func (c *Client) StackEvents(ctx context.Context, name string, after time.Time) 
 func (c *Client) StackAction(ctx context.Context, name, action string) (api.Stack, error) {
 	return send[api.Stack](ctx, c, http.MethodPost, "/v1/stacks/"+url.PathEscape(name)+"/"+action, nil)
 }
+
+// PlanStack is GET /v1/stacks/{stack}/plan.
+func (c *Client) PlanStack(ctx context.Context, name string) (api.StackPlan, error) {
+	return get[api.StackPlan](ctx, c, "/v1/stacks/"+url.PathEscape(name)+"/plan")
+}

@@ -192,3 +192,42 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string { return "step " + e.Step + ": " + e.Err }
+
+// StackPlan is what provisioning a stack will do, before anything happens.
+type StackPlan struct {
+	Steps []PlannedStep
+	// Errors would make provisioning fail: each names the step and the fix.
+	Errors []string
+	// OptionalAdditions need more than OrchesteraAccessPolicy allows; the
+	// stack works without them.
+	OptionalAdditions []string
+	Cost              CostEstimate
+	Duration          time.Duration // the critical path, from past runs and defaults
+}
+
+// PlannedStep is one step of a plan.
+type PlannedStep struct {
+	Name      string
+	After     []string
+	Resources []string
+	Actions   []string
+	// Missing are actions the step needs that the connection's role was
+	// not verified to have.
+	Missing  []string
+	Estimate time.Duration
+}
+
+// CostEstimate prices the fixed part of a stack.
+type CostEstimate struct {
+	HourlyUSD  float64
+	MonthlyUSD float64
+	Items      []CostItem
+}
+
+// CostItem is one priced part; Source says where its price came from.
+type CostItem struct {
+	Name      string
+	Quantity  int
+	HourlyUSD float64 // for all of Quantity
+	Source    string
+}

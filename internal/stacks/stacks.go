@@ -14,6 +14,29 @@ type Service struct {
 	store domain.Store
 	now   func() time.Time
 	wake  func() // tells the workers there is work; nil without workers
+	plan  Planner
+}
+
+// Planner says what provisioning a stack would do.
+type Planner interface {
+	Plan(ctx context.Context, st domain.Stack) (domain.StackPlan, error)
+}
+
+// SetPlanner connects the service to the cloud adapter's planner.
+func (s *Service) SetPlanner(p Planner) { s.plan = p }
+
+// Plan lists what provisioning the stack will create and need, with a cost
+// estimate, without creating anything.
+func (s *Service) Plan(ctx context.Context, p domain.Principal, name string) (domain.Stack, domain.StackPlan, error) {
+	st, err := s.store.GetStack(ctx, p.OrgID, name)
+	if err != nil {
+		return st, domain.StackPlan{}, err
+	}
+	if st.Kind != domain.StackAWS || s.plan == nil {
+		return st, domain.StackPlan{}, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack: there is nothing to plan", name, st.Kind)
+	}
+	plan, err := s.plan.Plan(ctx, st)
+	return st, plan, err
 }
 
 // New returns a Service.
