@@ -37,6 +37,7 @@ var everyRoute = []string{
 	"GET /v1/stacks/{stack}/events",
 	"POST /v1/stacks/{stack}/provision",
 	"GET /v1/stacks/{stack}/plan",
+	"GET /v1/stacks/{stack}/progress",
 	"POST /v1/stacks/{stack}/destroy",
 	"GET /v1/stacks/{stack}",
 	"GET /v1/stacks/{stack}/namespaces",

@@ -128,3 +128,35 @@ func toPlan(st domain.Stack, p domain.StackPlan) StackPlan {
 	}
 	return out
 }
+
+// StackProgress is a stack's state, each step's and the time left.
+type StackProgress struct {
+	Stack      Stack          `json:"stack"`
+	Steps      []StepProgress `json:"steps"`
+	ETASeconds float64        `json:"eta_seconds" doc:"Time left along the critical path, from past runs"`
+}
+
+// StepProgress is one step's state.
+type StepProgress struct {
+	Name      string     `json:"name"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+}
+
+func toProgress(st domain.Stack, steps []domain.StackStep, eta time.Duration) StackProgress {
+	out := StackProgress{Stack: toStack(st), ETASeconds: eta.Seconds()}
+	for _, s := range steps {
+		sp := StepProgress{Name: s.Step, Status: s.Status, Attempts: s.Attempts, Error: s.Error}
+		if !s.StartedAt.IsZero() && s.StartedAt.Unix() > 0 {
+			sp.StartedAt = &s.StartedAt
+		}
+		if !s.EndedAt.IsZero() && s.EndedAt.Unix() > 0 {
+			sp.EndedAt = &s.EndedAt
+		}
+		out.Steps = append(out.Steps, sp)
+	}
+	return out
+}

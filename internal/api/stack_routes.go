@@ -65,6 +65,14 @@ func registerStacks(s *server) {
 			}
 			return &body[StackPlan]{toPlan(st, plan)}, nil
 		})
+	huma.Register(s.api, op("stack-progress", http.MethodGet, "/v1/stacks/{stack}/progress", "Each step's state and the time left", "stacks", true),
+		func(ctx context.Context, in *stackPath) (*body[StackProgress], error) {
+			st, steps, eta, err := s.Stacks.Progress(ctx, principal(ctx), in.Stack)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[StackProgress]{toProgress(st, steps, eta)}, nil
+		})
 	huma.Register(s.api, op("stack-events", http.MethodGet, "/v1/stacks/{stack}/events", "A stack's progress events, oldest first", "stacks", true),
 		func(ctx context.Context, in *stackEvents) (*body[[]StackEvent], error) {
 			evs, err := s.Stacks.Events(ctx, principal(ctx), in.Stack, in.After)

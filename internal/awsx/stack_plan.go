@@ -124,3 +124,27 @@ func (c *StackCloud) PricingClient(ctx context.Context, st domain.Stack) (Pricin
 	cfg.Region = "us-east-1"
 	return pricing.NewFromConfig(cfg), nil
 }
+
+// Progress is the state of each step of the stack and the time left along
+// the critical path, from past durations and defaults.
+func (c *StackCloud) Progress(ctx context.Context, st domain.Stack) ([]domain.StackStep, time.Duration, error) {
+	states, err := stepStore{c.Store}.Load(ctx, st.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	history, err := c.Store.StepDurations(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	g := stackGraph(StackSpec{StackName: st.Name, Region: st.Region}, stackClients{}, 0)
+	var steps []domain.StackStep
+	for _, s := range g {
+		ss := states[s.Name]
+		status := string(ss.Status)
+		if status == "" {
+			status = string(provision.StatusPending)
+		}
+		steps = append(steps, domain.StackStep{Step: s.Name, Status: status, Attempts: ss.Attempts, Error: ss.Error, StartedAt: ss.StartedAt, EndedAt: ss.EndedAt})
+	}
+	return steps, provision.ETA(g, states, history, time.Now()), nil
+}

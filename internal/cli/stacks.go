@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -232,7 +234,11 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 			if !wait {
 				return o.renderStacks([]api.Stack{st}, st)
 			}
-			if err := followStackEvents(cmd.Context(), o, c, args[0], true); err != nil {
+			follow := followStackEvents
+			if isTerminal(o.Out) {
+				follow = watchStackProgress // redrawn in place
+			}
+			if err := follow(cmd.Context(), o, c, args[0], true); err != nil {
 				return err
 			}
 			if st, err = c.GetStack(cmd.Context(), args[0]); err != nil {
@@ -268,5 +274,56 @@ func planTable(w *tabwriter.Writer, p api.StackPlan) {
 	}
 	for _, e := range p.Errors {
 		fmt.Fprintf(w, "\nERROR: %s\n", e)
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// watchStackProgress redraws each step's state, elapsed time and the ETA
+// in place until the stack settles.
+func watchStackProgress(ctx context.Context, o *Options, c *client.Client, name string, _ bool) error {
+	lines := 0
+	for {
+		p, err := c.StackProgress(ctx, name)
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		row(w, "STEP", "STATUS", "ELAPSED")
+		for _, s := range p.Steps {
+			elapsed := "-"
+			if s.StartedAt != nil {
+				end := time.Now()
+				if s.EndedAt != nil && !s.EndedAt.Before(*s.StartedAt) {
+					end = *s.EndedAt
+				}
+				elapsed = end.Sub(*s.StartedAt).Round(time.Second).String()
+			}
+			row(w, s.Name, s.Status, elapsed)
+		}
+		fmt.Fprintf(w, "stack %s: %s, about %s left\n", name, p.Stack.State, time.Duration(p.ETASeconds*float64(time.Second)).Round(time.Second))
+		w.Flush()
+		if lines > 0 {
+			fmt.Fprintf(o.Out, "\033[%dA\033[J", lines) // back over the previous table
+		}
+		fmt.Fprint(o.Out, b.String())
+		lines = strings.Count(b.String(), "\n")
+		if settled[string(p.Stack.State)] {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
 	}
 }

@@ -106,3 +106,8 @@ func (c *Client) StackAction(ctx context.Context, name, action string) (api.Stac
 func (c *Client) PlanStack(ctx context.Context, name string) (api.StackPlan, error) {
 	return get[api.StackPlan](ctx, c, "/v1/stacks/"+url.PathEscape(name)+"/plan")
 }
+
+// StackProgress is GET /v1/stacks/{stack}/progress.
+func (c *Client) StackProgress(ctx context.Context, name string) (api.StackProgress, error) {
+	return get[api.StackProgress](ctx, c, "/v1/stacks/"+url.PathEscape(name)+"/progress")
+}

@@ -20,10 +20,21 @@ type Service struct {
 // Planner says what provisioning a stack would do.
 type Planner interface {
 	Plan(ctx context.Context, st domain.Stack) (domain.StackPlan, error)
+	Progress(ctx context.Context, st domain.Stack) ([]domain.StackStep, time.Duration, error)
 }
 
 // SetPlanner connects the service to the cloud adapter's planner.
 func (s *Service) SetPlanner(p Planner) { s.plan = p }
+
+// Progress returns the stack with each step's state and the time left.
+func (s *Service) Progress(ctx context.Context, p domain.Principal, name string) (domain.Stack, []domain.StackStep, time.Duration, error) {
+	st, err := s.store.GetStack(ctx, p.OrgID, name)
+	if err != nil || st.Kind != domain.StackAWS || s.plan == nil {
+		return st, nil, 0, err
+	}
+	steps, eta, err := s.plan.Progress(ctx, st)
+	return st, steps, eta, err
+}
 
 // Plan lists what provisioning the stack will create and need, with a cost
 // estimate, without creating anything.
