@@ -15,6 +15,8 @@
 package main
 
 import (
+	"github.com/orchestera/orchestera/internal/awsx"
+
 	"context"
 	"flag"
 	"fmt"
@@ -38,35 +40,16 @@ type modelStep struct {
 	resources []string
 }
 
-// model is the latency model of an AWS stack, unscaled. Durations are
-// typical times in us-east-1; what dominates each step is in its comment.
-var model = []modelStep{
-	// One cfn stack: a VPC, public and private subnets in two or more AZs,
-	// an internet gateway, route tables, and a NAT gateway per AZ. The NAT
-	// gateways dominate: two to three minutes to become available.
-	{"network", nil, 150 * time.Second, []string{"AWS::CloudFormation::Stack", "AWS::EC2::VPC", "AWS::EC2::Subnet",
-		"AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::RouteTable"}},
-	// Cluster and node roles and the nodes' instance profile: seconds of API
-	// calls, then waiting out IAM's eventual consistency.
-	{"iam", nil, 60 * time.Second, []string{"AWS::IAM::Role", "AWS::IAM::InstanceProfile"}},
-	// The EKS control plane: about nine minutes from CreateCluster to ACTIVE.
-	{"cluster", []string{"network", "iam"}, 9 * time.Minute, []string{"AWS::EKS::Cluster"}},
-	// The cluster's OIDC provider, for IAM roles for service accounts.
-	{"oidc", []string{"cluster"}, 10 * time.Second, []string{"AWS::IAM::OIDCProvider"}},
-	// The system managed node group (where Karpenter and CoreDNS run): about
-	// three minutes for instances to launch and join.
-	{"nodegroup", []string{"cluster", "iam"}, 3 * time.Minute, []string{"AWS::EKS::Nodegroup"}},
-	// Karpenter's interruption queue, its policy and the EventBridge rules
-	// feeding it; needs nothing of the cluster.
-	{"karpenter-prereqs", nil, 30 * time.Second, []string{"AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::Events::Rule"}},
-	// Karpenter's controller role (trusting the OIDC provider) and node
-	// role. The controller's policy names the interruption queue, hence
-	// karpenter-prereqs; it is never on the critical path.
-	{"karpenter-roles", []string{"oidc", "karpenter-prereqs"}, 30 * time.Second, []string{"AWS::IAM::Role"}},
-	// Namespaces, Karpenter's Helm release and NodePool, the stack marked
-	// ready.
-	{"finalize", []string{"nodegroup", "karpenter-roles"}, 30 * time.Second, []string{"Kubernetes::Namespace", "Karpenter::NodePool"}},
-}
+// model is the real stack's step graph (awsx.StackModel) with each step's
+// typical duration in us-east-1 as its latency; the durations and what
+// dominates them are documented with the steps.
+var model = func() []modelStep {
+	var m []modelStep
+	for _, s := range awsx.StackModel() {
+		m = append(m, modelStep{s.Name, s.After, s.Estimate, s.Resources})
+	}
+	return m
+}()
 
 const eksStep = "cluster"
 

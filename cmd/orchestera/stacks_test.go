@@ -74,6 +74,13 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 	}
 	sameCounts(t, counts(t, o.member, "etl"))
 
+	if r := cliResult(t, o.home, "namespaces", "create", "ml", "--stack", "etl"); r.code != 0 || !strings.Contains(cli(t, o.home, "namespaces", "list", "--stack", "etl"), "ml") {
+		t.Fatalf("adding a namespace: %s", r.stderr)
+	}
+	if !strings.Contains(plan.stdout, "AWS::EC2::Subnet ×4") || !strings.Contains(plan.stdout, "AWS::EC2::VPC") {
+		t.Fatalf("the plan does not list what the account now holds:\n%s", plan.stdout)
+	}
+
 	// Re-applying a ready stack changes nothing.
 	if r := cliResult(t, o.home, "stacks", "update", "etl", "--wait"); r.code != 0 {
 		t.Fatalf("update: %s %s", r.stdout, r.stderr)

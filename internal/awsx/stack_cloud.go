@@ -153,12 +153,17 @@ func (c *StackCloud) audit(st domain.Stack, connectionID, operation string) func
 	}
 }
 
-// isThrottled classifies what is worth retrying with backoff.
+// isThrottled classifies what is worth retrying with backoff: throttling,
+// AWS-side faults, and a role created moments ago that EKS cannot assume
+// yet (IAM is eventually consistent).
 func isThrottled(err error) bool {
 	switch ErrorCode(err) {
 	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "ServiceUnavailable",
 		"ServiceUnavailableException", "InternalFailure", "InternalError", "RequestTimeout":
 		return true
+	case "InvalidParameterException":
+		msg := strings.ToLower(err.Error())
+		return strings.Contains(msg, "role") && (strings.Contains(msg, "assume") || strings.Contains(msg, "does not exist"))
 	}
 	return false
 }

@@ -46,6 +46,9 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 		return s, nil
 	}
 	return provision.Graph{
+		// Typical durations in us-east-1: NAT gateways dominate the network
+		// (2-3 minutes), IAM waits out eventual consistency, the EKS control
+		// plane takes about nine minutes and a node group about three.
 		{Name: StepAZs, Actions: AZActions, Estimate: 2 * time.Second,
 			Ensure: func(ctx context.Context, r *provision.Run) error {
 				azs, err := PickAZs(ctx, c.ec2, spec.Region, 2)
@@ -147,6 +150,11 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 			}},
 	}
 }
+
+// StackModel is the stack's step graph for planning and benchmarks: names,
+// dependencies, resources, actions and typical durations (Estimate), with
+// no AWS behind it.
+func StackModel() provision.Graph { return stackGraph(StackSpec{}, stackClients{}, 0) }
 
 const outputKey = "json"
 

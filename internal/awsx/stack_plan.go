@@ -136,7 +136,7 @@ func (c *StackCloud) Progress(ctx context.Context, st domain.Stack) ([]domain.St
 	if err != nil {
 		return nil, 0, err
 	}
-	g := stackGraph(StackSpec{StackName: st.Name, Region: st.Region}, stackClients{}, 0)
+	g := StackModel()
 	var steps []domain.StackStep
 	for _, s := range g {
 		ss := states[s.Name]
