@@ -36,14 +36,15 @@ const (
 // what earlier steps made instead of asking AWS again.
 func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Graph {
 	requeue := func(err error) error { return requeueAfter(err, poll) }
-	withSpec := func(r *provision.Run) (StackSpec, error) {
-		var azs []string
-		if err := output(r, StepAZs, &azs); err != nil {
-			return spec, err
-		}
+	// inputs is the spec with its AZs and, for each (step, pointer) pair,
+	// that step's outputs: what a step needs from the steps before it.
+	inputs := func(r *provision.Run, from ...any) (StackSpec, error) {
 		s := spec
-		s.AZs = azs
-		return s, nil
+		errs := []error{output(r, StepAZs, &s.AZs)}
+		for i := 0; i+1 < len(from); i += 2 {
+			errs = append(errs, output(r, from[i].(string), from[i+1]))
+		}
+		return s, errors.Join(errs...)
 	}
 	return provision.Graph{
 		// Typical durations in us-east-1: NAT gateways dominate the network
@@ -57,7 +58,7 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 		{Name: StepNetwork, After: []string{StepAZs}, Actions: NetworkActions, Estimate: 150 * time.Second,
 			Resources: []string{"AWS::CloudFormation::Stack", "AWS::EC2::VPC", "AWS::EC2::Subnet ×4", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway ×2", "AWS::EC2::EIP ×2", "AWS::EC2::RouteTable ×3"},
 			Ensure: func(ctx context.Context, r *provision.Run) error {
-				s, err := withSpec(r)
+				s, err := inputs(r)
 				if err != nil {
 					return err
 				}
@@ -68,7 +69,7 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 		{Name: StepIAM, After: []string{StepAZs}, Actions: IAMActions, Estimate: 60 * time.Second,
 			Resources: []string{"AWS::IAM::Role (cluster)", "AWS::IAM::Role (node)", "AWS::IAM::InstanceProfile"},
 			Ensure: func(ctx context.Context, r *provision.Run) error {
-				s, err := withSpec(r)
+				s, err := inputs(r)
 				if err != nil {
 					return err
 				}
@@ -81,10 +82,7 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 			Ensure: func(ctx context.Context, r *provision.Run) error {
 				var iamOut IAMOutputs
 				var net NetworkOutputs
-				if err := errors.Join(output(r, StepIAM, &iamOut), output(r, StepNetwork, &net)); err != nil {
-					return err
-				}
-				s, err := withSpec(r)
+				s, err := inputs(r, StepIAM, &iamOut, StepNetwork, &net)
 				if err != nil {
 					return err
 				}
@@ -96,10 +94,7 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 			Resources: []string{"AWS::IAM::OIDCProvider"},
 			Ensure: func(ctx context.Context, r *provision.Run) error {
 				var cl ClusterOutputs
-				if err := output(r, StepCluster, &cl); err != nil {
-					return err
-				}
-				s, err := withSpec(r)
+				s, err := inputs(r, StepCluster, &cl)
 				if err != nil {
 					return err
 				}
@@ -118,10 +113,7 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 			Ensure: func(ctx context.Context, r *provision.Run) error {
 				var iamOut IAMOutputs
 				var net NetworkOutputs
-				if err := errors.Join(output(r, StepIAM, &iamOut), output(r, StepNetwork, &net)); err != nil {
-					return err
-				}
-				s, err := withSpec(r)
+				s, err := inputs(r, StepIAM, &iamOut, StepNetwork, &net)
 				if err != nil {
 					return err
 				}
@@ -135,10 +127,7 @@ func stackGraph(spec StackSpec, c stackClients, poll time.Duration) provision.Gr
 				var iamOut IAMOutputs
 				var cl ClusterOutputs
 				var o OIDCOutputs
-				if err := errors.Join(output(r, StepIAM, &iamOut), output(r, StepCluster, &cl), output(r, StepOIDC, &o)); err != nil {
-					return err
-				}
-				s, err := withSpec(r)
+				s, err := inputs(r, StepIAM, &iamOut, StepCluster, &cl, StepOIDC, &o)
 				if err != nil {
 					return err
 				}
