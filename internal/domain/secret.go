@@ -7,17 +7,32 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
 // TokenPrefix starts every API token so it is easy to spot in a leak scan.
 const TokenPrefix = "orch_"
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+// idEncoding keeps the byte order in the text order, so ids sort by time.
+var idEncoding = base32.HexEncoding.WithPadding(base32.NoPadding)
 
-// NewID returns prefix + "_" + 80 random bits in lowercase base32.
+var idSeq atomic.Uint32
+
+// NewID returns prefix + "_" + 48 bits of Unix milliseconds, a 16-bit
+// per-process sequence and 64 random bits, in lowercase base32hex. Ids made
+// later sort later (within a process, even in the same millisecond), which
+// keeps listings ordered by (time, id) in the order things happened; the
+// random part keeps them unguessable.
 func NewID(prefix string) string {
-	b := make([]byte, 10)
-	rand.Read(b) // never fails: see crypto/rand.Read
+	b := make([]byte, 16)
+	ms := uint64(time.Now().UnixMilli())
+	for i := 0; i < 6; i++ {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	seq := idSeq.Add(1)
+	b[6], b[7] = byte(seq>>8), byte(seq)
+	rand.Read(b[8:]) // never fails: see crypto/rand.Read
 	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b))
 }
 

@@ -29,6 +29,10 @@ type Tx interface {
 	SetUserGitHubID(ctx context.Context, userID string, githubID int64) error
 	CountUsers(ctx context.Context) (int, error)
 
+	// GetUserInOrganization reads a member and their organization in one
+	// query: whoami is the most frequent authenticated read.
+	GetUserInOrganization(ctx context.Context, orgID, userID string) (User, Organization, error)
+
 	AddMember(ctx context.Context, m Membership) error
 	// MembershipOf returns the one membership of a user, in any organization.
 	MembershipOf(ctx context.Context, userID string) (Membership, error)

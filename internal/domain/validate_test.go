@@ -78,7 +78,11 @@ func TestSecrets(t *testing.T) {
 	if HashToken(a) == HashToken(b) || len(HashToken(a)) != 64 || strings.Contains(HashToken(a), a) {
 		t.Fatal("hashes are not distinct SHA-256 hex digests")
 	}
-	if id := NewID("tok"); !strings.HasPrefix(id, "tok_") || len(id) != 4+16 || id == NewID("tok") {
+	if id := NewID("tok"); !strings.HasPrefix(id, "tok_") || len(id) != 4+26 || id == NewID("tok") {
 		t.Fatalf("NewID = %q", id)
+	}
+	first, second := NewID("x"), NewID("x")
+	if first >= second {
+		t.Fatalf("ids do not sort in creation order: %s then %s", first, second)
 	}
 }

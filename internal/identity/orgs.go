@@ -16,11 +16,7 @@ type Me struct {
 
 // Whoami describes the principal.
 func (s *Service) Whoami(ctx context.Context, p domain.Principal) (Me, error) {
-	u, err := s.store.GetUser(ctx, p.UserID)
-	if err != nil {
-		return Me{}, err
-	}
-	o, err := s.store.GetOrganization(ctx, p.OrgID)
+	u, o, err := s.store.GetUserInOrganization(ctx, p.OrgID, p.UserID)
 	if err != nil {
 		return Me{}, err
 	}

@@ -48,3 +48,16 @@ func (s queries) getUser(ctx context.Context, key, query string, arg any) (domai
 }
 
 func nullGitHubID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func (s queries) GetUserInOrganization(ctx context.Context, orgID, userID string) (domain.User, domain.Organization, error) {
+	var u domain.User
+	var o domain.Organization
+	var gh sql.NullInt64
+	var uCreated, oCreated int64
+	err := s.q.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.github_id, u.created_at, o.id, o.name, o.created_at
+		FROM memberships m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id
+		WHERE m.org_id = $1 AND m.user_id = $2`, orgID, userID).
+		Scan(&u.ID, &u.Email, &u.Name, &gh, &uCreated, &o.ID, &o.Name, &oCreated)
+	u.GitHubID, u.CreatedAt, o.CreatedAt = gh.Int64, fromMS(uCreated), fromMS(oCreated)
+	return u, o, scanOne(err, "member", userID)
+}

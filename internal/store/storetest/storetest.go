@@ -86,6 +86,14 @@ func testOrganizations(t *testing.T, s domain.Store) {
 		t.Fatalf("OrganizationNameTaken(acme, other) = %v, %v; want true, false", taken, free)
 	}
 	wantCode(t, s.CreateOrganization(ctx, domain.Organization{ID: domain.NewID("org"), Name: "acme", CreatedAt: t0}), domain.CodeConflict)
+	u, o, err := s.GetUserInOrganization(ctx, f.org.ID, f.user.ID)
+	must(t, err)
+	if u != f.user || o != f.org {
+		t.Fatalf("GetUserInOrganization = %+v, %+v", u, o)
+	}
+	other := seed(t, s, "other")
+	_, _, err = s.GetUserInOrganization(ctx, other.org.ID, f.user.ID)
+	wantCode(t, err, domain.CodeNotFound)
 	_, err = s.GetOrganization(ctx, "org_missing")
 	wantCode(t, err, domain.CodeNotFound)
 }
