@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -81,9 +83,15 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 		t.Fatalf("the plan does not list what the account now holds:\n%s", plan.stdout)
 	}
 
-	// Re-applying a ready stack changes nothing.
-	if r := cliResult(t, o.home, "stacks", "update", "etl", "--wait"); r.code != 0 {
-		t.Fatalf("update: %s %s", r.stdout, r.stderr)
+	// Re-applying a ready stack changes nothing. On a terminal (a pty from
+	// script(1)) --wait redraws its progress table in place with the ETA.
+	tty := exec.Command("script", "-qec", bin+" stacks update etl --wait", "/dev/null")
+	tty.Env = append(os.Environ(), "ORCHESTERA_HOME="+o.home, "ORCHESTERA_SERVER=")
+	out, err := tty.CombinedOutput()
+	frames := strings.Count(string(out), "STEP")
+	if err != nil || !strings.Contains(string(out), "left") || !strings.Contains(string(out), "nodegroup") ||
+		frames > 1 && strings.Count(string(out), "\x1b[") != frames-1 {
+		t.Fatalf("update --wait on a terminal (%d frames): %v\n%q", frames, err, out)
 	}
 	sameCounts(t, counts(t, o.member, "etl"))
 	if audit := cli(t, o.home, "audit", "list", "--limit", "1000"); !strings.Contains(audit, "eks:CreateCluster") || !strings.Contains(audit, "provision stack etl") {
