@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -90,10 +91,13 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 	out, err := tty.CombinedOutput()
 	frames := strings.Count(string(out), "STEP")
 	if err != nil || !strings.Contains(string(out), "left") || !strings.Contains(string(out), "nodegroup") ||
-		frames > 1 && strings.Count(string(out), "\x1b[") != frames-1 {
+		strings.Count(string(out), "\x1b[J") != frames-1 {
 		t.Fatalf("update --wait on a terminal (%d frames): %v\n%q", frames, err, out)
 	}
 	sameCounts(t, counts(t, o.member, "etl"))
+	if events := cli(t, o.home, "stacks", "events", "etl"); len(regexp.MustCompile(`cluster +done`).FindAllString(events, -1)) < 2 {
+		t.Fatalf("the update did not re-apply the cluster step:\n%s", events)
+	}
 	if audit := cli(t, o.home, "audit", "list", "--limit", "1000"); !strings.Contains(audit, "eks:CreateCluster") || !strings.Contains(audit, "provision stack etl") {
 		t.Fatalf("audit lacks the stack's calls:\n%s", audit)
 	}

@@ -44,10 +44,17 @@ type StackCloud struct {
 var _ domain.StackCloud = (*StackCloud)(nil)
 
 // Provision ensures every step of the stack, resuming from stored state.
+// An update (a ready stack provisioned again) re-runs every step: each is an
+// idempotent ensure that puts drifted resources back as they should be.
 func (c *StackCloud) Provision(ctx context.Context, st domain.Stack, report domain.StackReporter) error {
 	spec, clients, err := c.prepare(ctx, st, "provision")
 	if err != nil {
 		return err
+	}
+	if st.State == domain.StackUpdating {
+		if err := c.Store.DeleteStackSteps(ctx, st.ID); err != nil {
+			return err
+		}
 	}
 	return stepError(c.engine(report).Provision(ctx, st.ID, stackGraph(spec, clients, c.Poll)), "provision")
 }
