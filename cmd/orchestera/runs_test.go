@@ -223,7 +223,7 @@ func TestRunsSurviveAServerRestart(t *testing.T) {
 	py := pythonForRuns(t)
 	home := t.TempDir()
 	s := startServer(t, home, "ORCHESTERA_PYTHON="+py)
-	survivor := detach(t, home, "--classpath", "example.failing.Sleeper", "--application-name", "survivor", "--arg", "seconds=6")
+	survivor := detach(t, home, "--classpath", "example.failing.Sleeper", "--application-name", "survivor", "--arg", "seconds=15")
 	victim := detach(t, home, "--classpath", "example.failing.Sleeper", "--application-name", "victim", "--arg", "seconds=600")
 	waitLogLine(t, home, survivor, "sleeper: spark is up")
 	waitLogLine(t, home, victim, "sleeper: spark is up")
