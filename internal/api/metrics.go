@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,7 +37,7 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) observe(route string, status int, d time.Duration) {
-	s := statusLabel(status)
+	s := strconv.Itoa(status)
 	m.requests.WithLabelValues(route, s).Inc()
 	m.latency.WithLabelValues(route, s).Observe(d.Seconds())
 }

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
@@ -88,5 +87,3 @@ func observe(next http.Handler, log *slog.Logger, m *metrics) http.Handler {
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("org_id", ri.OrgID))
 	})
 }
-
-func statusLabel(code int) string { return strconv.Itoa(code) }

@@ -41,9 +41,6 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// DB exposes the handle for tests and benchmarks that seed data in bulk.
-func (s *Store) DB() *sql.DB { return s.db }
-
 // querier is what *sql.DB and *sql.Tx share.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
