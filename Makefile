@@ -42,6 +42,10 @@ java-check:
 python-env: $(VENV)/.installed
 $(VENV)/.installed: python/requirements.txt $(RUNTIME_SOURCES)
 	@command -v python3 >/dev/null || { echo "Python 3.9+ is required (Debian: apt-get install python3 python3-venv)" >&2; exit 1; }
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+	  else echo "Python's venv module is missing (Debian: apt-get install python3-venv)" >&2; exit 1; fi; }
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --disable-pip-version-check -r python/requirements.txt
 	$(PYTHON) -m pip install -q --disable-pip-version-check --no-deps ./python
