@@ -20,10 +20,11 @@ const module = "github.com/orchestera/orchestera/"
 var allowed = map[string][]string{
 	"internal/domain":                {"std"},
 	"internal/identity":              {"std", "internal/domain"},
-	"internal/awsx":                  {"internal/domain", "internal/iampolicy", "internal/provision"},
+	"internal/awsx":                  {"internal/domain", "internal/iampolicy", "internal/provision", "internal/cfn"},
 	"internal/awsx/mototest":         {"std"},
 	"internal/provision":             {"std"},
-	"internal/iampolicy":             {"std"},
+	"internal/cfn":                   {"std"},
+	"internal/iampolicy":             {"std", "internal/cfn"},
 	"internal/connections":           {"std", "internal/domain"},
 	"internal/stacks":                {"std", "internal/domain"},
 	"internal/runs":                  {"std", "internal/domain", "internal/stacks"},

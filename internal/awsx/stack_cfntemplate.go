@@ -1,8 +1,6 @@
 package awsx
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 )
 
@@ -10,34 +8,6 @@ import (
 // JSON, so a template is built by code that the compiler checks and a golden
 // file pins, never by string templates. Only what the stack's templates use
 // is modelled.
-
-// cfnTemplate is one template. Maps render with sorted keys, so the JSON is
-// deterministic: UpdateStack with an identical body and parameters is
-// answered "No updates are to be performed".
-type cfnTemplate struct {
-	AWSTemplateFormatVersion string
-	Description              string
-	Parameters               map[string]cfnParameter
-	Resources                map[string]cfnResource
-	Outputs                  map[string]cfnOutput
-}
-
-type cfnParameter struct {
-	Type           string
-	Description    string
-	AllowedPattern string `json:",omitempty"`
-}
-
-type cfnResource struct {
-	Type       string
-	DependsOn  []string `json:",omitempty"`
-	Properties any
-}
-
-type cfnOutput struct {
-	Description string
-	Value       any
-}
 
 // cfnTag is a resource tag in a template.
 type cfnTag struct {
@@ -82,22 +52,3 @@ type cfnSelect struct {
 
 // selectIndex is element i of a list-valued parameter.
 func selectIndex(i int, list any) cfnSelect { return cfnSelect{Select: [2]any{strconv.Itoa(i), list}} }
-
-// render is the template indented, for the golden file and for people.
-func (t cfnTemplate) render() []byte { return t.marshal("  ") }
-
-// body is the template as sent to CloudFormation: compact, since a
-// TemplateBody is limited to 51,200 bytes.
-func (t cfnTemplate) body() string { return string(t.marshal("")) }
-
-// marshal writes the JSON without HTML escaping ("List<...>" stays legible).
-func (t cfnTemplate) marshal(indent string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", indent)
-	if err := enc.Encode(t); err != nil {
-		panic("rendering a CloudFormation template: " + err.Error()) // only our own structs are marshalled
-	}
-	return b.Bytes()
-}

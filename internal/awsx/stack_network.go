@@ -3,6 +3,7 @@ package awsx
 import (
 	"context"
 	"fmt"
+	"github.com/orchestera/orchestera/internal/cfn"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,12 +72,12 @@ type (
 
 // NetworkTemplateJSON is the network cfnStack's template for spec, indented,
 // for a plan or dry run to show.
-func NetworkTemplateJSON(spec StackSpec) []byte { return networkTemplate(spec).render() }
+func NetworkTemplateJSON(spec StackSpec) []byte { return networkTemplate(spec).Indented() }
 
 // networkTemplate is the network cfnStack's template for spec. It depends on
 // the number of AZs and on the names and tags; the AZs and CIDRs themselves
 // are parameters (networkParameters).
-func networkTemplate(spec StackSpec) cfnTemplate {
+func networkTemplate(spec StackSpec) cfn.Template {
 	tags := func(name string, extra ...string) []cfnTag {
 		m := spec.Tags()
 		m["Name"] = spec.Name(name)
@@ -85,7 +86,7 @@ func networkTemplate(spec StackSpec) cfnTemplate {
 		}
 		return resourceTags(m)
 	}
-	r := map[string]cfnResource{
+	r := map[string]cfn.Resource{
 		"VPC":             {Type: "AWS::EC2::VPC", Properties: vpcProps{CidrBlock: ref(paramVPCCIDR), EnableDnsSupport: true, EnableDnsHostnames: true, Tags: tags("vpc")}},
 		"InternetGateway": {Type: "AWS::EC2::InternetGateway", Properties: taggedProps{Tags: tags("igw")}},
 		"VPCGatewayAttachment": {Type: "AWS::EC2::VPCGatewayAttachment",
@@ -102,34 +103,34 @@ func networkTemplate(spec StackSpec) cfnTemplate {
 		pub, priv, eip, nat, rt := "PublicSubnet"+n, "PrivateSubnet"+n, "NATGateway"+n+"EIP", "NATGateway"+n, "PrivateRouteTable"+n
 		public, private = append(public, ref(pub)), append(private, ref(priv))
 		az := selectIndex(i, ref(paramAZs))
-		r[pub] = cfnResource{Type: "AWS::EC2::Subnet", Properties: subnetProps{VpcId: ref("VPC"), AvailabilityZone: az,
+		r[pub] = cfn.Resource{Type: "AWS::EC2::Subnet", Properties: subnetProps{VpcId: ref("VPC"), AvailabilityZone: az,
 			CidrBlock: selectIndex(i, ref(paramPublicCIDRs)), Tags: tags("public-"+n, "kubernetes.io/role/elb", "1")}}
-		r[priv] = cfnResource{Type: "AWS::EC2::Subnet", Properties: subnetProps{VpcId: ref("VPC"), AvailabilityZone: az,
+		r[priv] = cfn.Resource{Type: "AWS::EC2::Subnet", Properties: subnetProps{VpcId: ref("VPC"), AvailabilityZone: az,
 			CidrBlock: selectIndex(i, ref(paramPrivateCIDRs)),
 			Tags:      tags("private-"+n, "kubernetes.io/role/internal-elb", "1", "karpenter.sh/discovery", spec.ClusterName())}}
-		r[pub+"RouteTableAssociation"] = cfnResource{Type: "AWS::EC2::SubnetRouteTableAssociation",
+		r[pub+"RouteTableAssociation"] = cfn.Resource{Type: "AWS::EC2::SubnetRouteTableAssociation",
 			Properties: routeTableAssociationProps{SubnetId: ref(pub), RouteTableId: ref("PublicRouteTable")}}
-		r[eip] = cfnResource{Type: "AWS::EC2::EIP", DependsOn: []string{"VPCGatewayAttachment"},
+		r[eip] = cfn.Resource{Type: "AWS::EC2::EIP", DependsOn: []string{"VPCGatewayAttachment"},
 			Properties: eipProps{Domain: "vpc", Tags: tags("nat-" + n)}}
-		r[nat] = cfnResource{Type: "AWS::EC2::NatGateway",
+		r[nat] = cfn.Resource{Type: "AWS::EC2::NatGateway",
 			Properties: natGatewayProps{AllocationId: getAtt(eip, "AllocationId"), SubnetId: ref(pub), Tags: tags("nat-" + n)}}
-		r[rt] = cfnResource{Type: "AWS::EC2::RouteTable", Properties: routeTableProps{VpcId: ref("VPC"), Tags: tags("private-" + n)}}
-		r["PrivateDefaultRoute"+n] = cfnResource{Type: "AWS::EC2::Route",
+		r[rt] = cfn.Resource{Type: "AWS::EC2::RouteTable", Properties: routeTableProps{VpcId: ref("VPC"), Tags: tags("private-" + n)}}
+		r["PrivateDefaultRoute"+n] = cfn.Resource{Type: "AWS::EC2::Route",
 			Properties: routeProps{RouteTableId: ref(rt), DestinationCidrBlock: "0.0.0.0/0", NatGatewayId: ref(nat)}}
-		r[priv+"RouteTableAssociation"] = cfnResource{Type: "AWS::EC2::SubnetRouteTableAssociation",
+		r[priv+"RouteTableAssociation"] = cfn.Resource{Type: "AWS::EC2::SubnetRouteTableAssociation",
 			Properties: routeTableAssociationProps{SubnetId: ref(priv), RouteTableId: ref(rt)}}
 	}
-	return cfnTemplate{
+	return cfn.Template{
 		AWSTemplateFormatVersion: "2010-09-09",
 		Description:              fmt.Sprintf("Orchestera stack %s: network (managed by Orchestera; do not edit)", spec.StackName),
-		Parameters: map[string]cfnParameter{
+		Parameters: map[string]cfn.Parameter{
 			paramVPCCIDR:      {Type: "String", Description: "The VPC's IPv4 CIDR block", AllowedPattern: `^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$`},
 			paramAZs:          {Type: "List<AWS::EC2::AvailabilityZone::Name>", Description: "One availability zone per subnet pair, in order"},
 			paramPublicCIDRs:  {Type: "CommaDelimitedList", Description: "The public subnets' CIDR blocks, one per availability zone"},
 			paramPrivateCIDRs: {Type: "CommaDelimitedList", Description: "The private subnets' CIDR blocks, one per availability zone"},
 		},
 		Resources: r,
-		Outputs: map[string]cfnOutput{
+		Outputs: map[string]cfn.Output{
 			outVPCID:            {Description: "The VPC", Value: ref("VPC")},
 			outPublicSubnetIDs:  {Description: "Public subnets, comma-separated, in availability zone order", Value: join(",", public...)},
 			outPrivateSubnetIDs: {Description: "Private subnets, comma-separated, in availability zone order", Value: join(",", private...)},
@@ -158,7 +159,7 @@ func EnsureNetwork(ctx context.Context, api CFNAPI, spec StackSpec) (NetworkOutp
 	if err := spec.Validate(); err != nil {
 		return NetworkOutputs{}, err
 	}
-	st, err := ensureCFNStack(ctx, api, spec, spec.Name(partNetwork), networkTemplate(spec).body(), networkParameters(spec))
+	st, err := ensureCFNStack(ctx, api, spec, spec.Name(partNetwork), networkTemplate(spec).Body(), networkParameters(spec))
 	if err != nil {
 		return NetworkOutputs{}, err
 	}

@@ -38,7 +38,7 @@ func TestNetworkTemplateRules(t *testing.T) {
 	spec := testStack("prod")
 	spec.AZs = []string{"a", "b", "c", "d", "e", "f"}
 	tpl := networkTemplate(spec)
-	body := tpl.body()
+	body := tpl.Body()
 	if len(body) > 51200 {
 		t.Errorf("with %d AZs the template is %d bytes; CloudFormation takes at most 51200 in TemplateBody", len(spec.AZs), len(body))
 	}

@@ -3,6 +3,7 @@ package iampolicy
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/orchestera/orchestera/internal/cfn"
 	"net/url"
 )
 
@@ -20,33 +21,6 @@ const (
 	accountIDPattern      = `^\d{12}$`
 	cfnTemplateFormatDate = "2010-09-09"
 )
-
-type cfnTemplate struct {
-	AWSTemplateFormatVersion string
-	Description              string
-	Parameters               map[string]cfnParameter
-	Resources                map[string]cfnResource
-	Outputs                  map[string]cfnOutput
-}
-
-type cfnParameter struct {
-	Type                  string
-	Description           string
-	MinLength             int    `json:",omitempty"`
-	MaxLength             int    `json:",omitempty"`
-	AllowedPattern        string `json:",omitempty"`
-	ConstraintDescription string `json:",omitempty"`
-}
-
-type cfnResource struct {
-	Type       string
-	Properties any
-}
-
-type cfnOutput struct {
-	Description string
-	Value       any
-}
 
 type cfnManagedPolicy struct {
 	ManagedPolicyName string
@@ -92,16 +66,16 @@ type cfnGetAtt struct {
 // the organization's external ID, both passed as parameters. The names are
 // fixed by the guide, so creating the cfn stack needs CAPABILITY_NAMED_IAM.
 func CloudFormationTemplate() []byte {
-	t := cfnTemplate{
+	t := cfn.Template{
 		AWSTemplateFormatVersion: cfnTemplateFormatDate,
 		Description:              "Lets the Orchestera platform run Spark on EKS in this account (" + AccessPolicyName + ", " + AccessRoleName + ")",
-		Parameters: map[string]cfnParameter{
+		Parameters: map[string]cfn.Parameter{
 			CFNParamExternalID: {Type: "String", Description: "Your organization's external ID, shown by Orchestera",
 				MinLength: ExternalIDMinLength, MaxLength: externalIDMaxLength},
 			CFNParamPlatformAcct: {Type: "String", Description: "The Orchestera platform's AWS account ID",
 				AllowedPattern: accountIDPattern, ConstraintDescription: "must be a 12-digit AWS account ID"},
 		},
-		Resources: map[string]cfnResource{
+		Resources: map[string]cfn.Resource{
 			AccessPolicyName: {Type: "AWS::IAM::ManagedPolicy", Properties: cfnManagedPolicy{
 				ManagedPolicyName: AccessPolicyName,
 				Description:       "What the Orchestera platform may do in this account",
@@ -119,7 +93,7 @@ func CloudFormationTemplate() []byte {
 				ManagedPolicyArns: []any{cfnRef{AccessPolicyName}}, // Ref of a managed policy is its ARN
 			}},
 		},
-		Outputs: map[string]cfnOutput{
+		Outputs: map[string]cfn.Output{
 			CFNOutputRoleArn: {Description: "Give this ARN to Orchestera", Value: cfnGetAtt{[2]string{AccessRoleName, "Arn"}}},
 		},
 	}
