@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"internal/awsx":                  {"internal/domain", "internal/iampolicy", "internal/provision", "internal/cfn"},
 	"internal/awsx/mototest":         {"std"},
 	"internal/provision":             {"std"},
+	"internal/golden":                {"std"},
 	"internal/cfn":                   {"std"},
 	"internal/iampolicy":             {"std", "internal/cfn"},
 	"internal/connections":           {"std", "internal/domain"},

@@ -3,7 +3,7 @@ package awsx
 import (
 	"bytes"
 	"context"
-	"os"
+	"github.com/orchestera/orchestera/internal/golden"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,19 +27,7 @@ func TestKarpenterPoliciesGolden(t *testing.T) {
 	for _, d := range []iampolicy.Document{k.controllerPolicy(), controllerTrust(oidc), k.queuePolicy()} {
 		got.Write(d.JSON())
 	}
-	golden := filepath.Join("testdata", "stack-karpenter-policies.golden.json")
-	if *updateStackGolden {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Fatalf("the Karpenter policies differ from %s (rerun with -update if the change is intended):\n%s", golden, got.String())
-	}
+	golden.Equal(t, filepath.Join("testdata", "stack-karpenter-policies.golden.json"), got.Bytes())
 }
 
 // deletedQueueSQS answers as SQS does for 60 seconds after a queue's

@@ -1,9 +1,7 @@
 package awsx
 
 import (
-	"bytes"
-	"flag"
-	"os"
+	"github.com/orchestera/orchestera/internal/golden"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,23 +13,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-var updateStackGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
 func TestNetworkTemplateGolden(t *testing.T) {
-	got := NetworkTemplateJSON(testStack("prod"))
-	golden := filepath.Join("testdata", "stack-network.golden.json")
-	if *updateStackGolden {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("the network template differs from %s (rerun with -update if the change is intended):\n%s", golden, got)
-	}
+	golden.Equal(t, filepath.Join("testdata", "stack-network.golden.json"), NetworkTemplateJSON(testStack("prod")))
 }
 
 func TestNetworkTemplateRules(t *testing.T) {

@@ -1,8 +1,7 @@
 package iampolicy
 
 import (
-	"bytes"
-	"flag"
+	"github.com/orchestera/orchestera/internal/golden"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,23 +10,8 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
 func TestAccessPolicyGolden(t *testing.T) {
-	golden := filepath.Join("testdata", "access-policy.golden.json")
-	got := AccessPolicy().JSON()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("AccessPolicy().JSON() differs from %s (rerun with -update if the change is intended):\n%s", golden, got)
-	}
+	golden.Equal(t, filepath.Join("testdata", "access-policy.golden.json"), AccessPolicy().JSON())
 }
 
 // TestPoliciesMatchTheGuide holds the code to the customer guide: the access
