@@ -32,7 +32,7 @@ func TestOnboardingAgainstMoto(t *testing.T) {
 	}
 
 	// The management account (moto's default, also the platform here: moto
-	// does not check trust, see shared/notes/aws-emulator.md gap 1).
+	// does not check trust, docs/aws-emulator.md, gap 1).
 	platform := awsx.TestConfig(moto.URL, "us-east-1")
 	if _, err := organizations.NewFromConfig(platform).CreateOrganization(context.Background(), &organizations.CreateOrganizationInput{}); err != nil {
 		t.Fatal(err)

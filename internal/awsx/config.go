@@ -50,7 +50,7 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 // TestConfig talks to an emulator at endpoint with static test credentials,
 // ignoring the environment and shared config. It makes one attempt per call:
 // emulators answer unimplemented calls with a 500, which the SDK would
-// otherwise retry (shared/notes/aws-emulator.md, gap 15).
+// otherwise retry (emulator gap 15).
 func TestConfig(endpoint, region string) aws.Config {
 	return aws.Config{
 		Region:           region,

@@ -13,7 +13,7 @@ import (
 // PickAZs returns the first n available availability zones of region, by
 // name. Local Zones and Wavelength Zones are left out: EKS control planes
 // and NAT gateways need real availability zones. The names feed the network
-// template as parameters (never Fn::GetAZs: aws-emulator.md gap 10).
+// template as parameters (never Fn::GetAZs: emulator gap 10).
 //
 // The zone names are the account's own mapping (us-east-1a in one account
 // is not us-east-1a in another), which is what subnets are created with.

@@ -102,7 +102,7 @@ func ensureCFNStack(ctx context.Context, api CFNAPI, spec StackSpec, name, body 
 		}
 		if err != nil {
 			// moto builds the cfnStack inside CreateStack and reports a
-			// resource failure as the API error (aws-emulator.md gap 8);
+			// resource failure as the API error (emulator gap 8);
 			// AWS would answer OK and roll back. Both are a failed create.
 			return nil, &CFNStackError{Name: name, Status: string(cfntypes.StackStatusRollbackComplete), Reason: "CreateStack: " + err.Error(), Err: err}
 		}

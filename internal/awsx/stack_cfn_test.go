@@ -15,7 +15,7 @@ import (
 // fakeCFN is one cfnStack that moves through scripted statuses, as
 // CloudFormation's asynchronous operations do on AWS (moto finishes every
 // operation inside the call and never shows *_IN_PROGRESS, ROLLBACK_* or
-// resource-level events: aws-emulator.md gap 8). Each DescribeStacks takes
+// resource-level events: emulator gap 8). Each DescribeStacks takes
 // the next scripted status of the current operation.
 type fakeCFN struct {
 	stack                              *cfntypes.Stack

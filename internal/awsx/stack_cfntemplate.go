@@ -26,7 +26,7 @@ func resourceTags(m map[string]string) []cfnTag {
 }
 
 // Intrinsic functions. Only Ref, Fn::GetAtt on attributes moto implements,
-// Fn::Join and Fn::Select are used (aws-emulator.md gaps 10 and 11).
+// Fn::Join and Fn::Select are used (emulator gaps 10 and 11).
 
 type cfnRef struct {
 	Ref string

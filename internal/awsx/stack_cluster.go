@@ -11,7 +11,7 @@ import (
 )
 
 // The EKS cluster is created with the EKS API, not CloudFormation (moto has
-// no AWS::EKS::*, aws-emulator.md gap 11). Creating one takes about ten
+// no AWS::EKS::*, emulator gap 11). Creating one takes about ten
 // minutes: instead of blocking, the ensure answers NotReadyError while the
 // cluster is CREATING and the engine runs it again.
 

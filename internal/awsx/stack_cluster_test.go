@@ -14,7 +14,7 @@ import (
 // statuses, as on AWS: a cluster is CREATING for about ten minutes and
 // DELETING for several, a node group likewise, and either can fail with
 // health issues. moto makes both ACTIVE at once and deletes at once
-// (aws-emulator.md gap 6), so these paths are only tested here. The status
+// (emulator gap 6), so these paths are only tested here. The status
 // "GONE" removes the resource.
 type fakeEKS struct {
 	cluster          *ekstypes.Cluster

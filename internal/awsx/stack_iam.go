@@ -12,7 +12,7 @@ import (
 )
 
 // The EKS roles are created with the IAM API, not in the network cfnStack:
-// moto's AWS::IAM::Role ignores ManagedPolicyArns (aws-emulator.md gap 11),
+// moto's AWS::IAM::Role ignores ManagedPolicyArns (emulator gap 11),
 // and each role is then one ensure the engine can retry on its own.
 
 // IAMOutputs are the stack's EKS roles and the nodes' instance profile.

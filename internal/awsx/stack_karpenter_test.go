@@ -15,7 +15,7 @@ import (
 
 // TestKarpenterPoliciesGolden pins the controller role's inline policy, its
 // trust policy and the queue policy. moto checks none of them (conditions
-// and resource ARNs are not evaluated: aws-emulator.md gap 2), so the
+// and resource ARNs are not evaluated: emulator gap 2), so the
 // golden file is where a reviewer sees every grant.
 func TestKarpenterPoliciesGolden(t *testing.T) {
 	k := karpenterScope{partition: "aws", region: "us-east-1", account: "123456789012", cluster: "orchestera-prod-cluster",

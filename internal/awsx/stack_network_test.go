@@ -26,7 +26,7 @@ func TestNetworkTemplateRules(t *testing.T) {
 		t.Errorf("with %d AZs the template is %d bytes; CloudFormation takes at most 51200 in TemplateBody", len(spec.AZs), len(body))
 	}
 	if strings.Contains(body, "GetAZs") {
-		t.Error("the template uses Fn::GetAZs; AZs must be parameters (aws-emulator.md gap 10)")
+		t.Error("the template uses Fn::GetAZs; AZs must be parameters (emulator gap 10)")
 	}
 	untaggable := map[string]bool{"AWS::EC2::VPCGatewayAttachment": true, "AWS::EC2::Route": true, "AWS::EC2::SubnetRouteTableAssociation": true}
 	for id, r := range tpl.Resources {
@@ -155,7 +155,7 @@ func TestNetworkAgainstMoto(t *testing.T) {
 		}
 	})
 	t.Run("destroy, as far as moto can", func(t *testing.T) {
-		// moto cannot delete a VPC stack (aws-emulator.md gap 9): route
+		// moto cannot delete a VPC stack (emulator gap 9): route
 		// tables, routes, the IGW, NAT gateways and EIPs have no delete
 		// hook, so deleting the VPC fails, DeleteStack answers
 		// DependencyViolation and the cfn stack vanishes with orphans. AWS

@@ -12,7 +12,7 @@ import (
 
 // The cluster's OIDC provider lets IRSA roles (Karpenter's, the
 // namespaces') trust its service accounts. It is created from Go because
-// moto has no AWS::IAM::OIDCProvider (aws-emulator.md gap 11).
+// moto has no AWS::IAM::OIDCProvider (emulator gap 11).
 
 // OIDCOutputs identify the cluster's IAM OIDC provider.
 type OIDCOutputs struct {

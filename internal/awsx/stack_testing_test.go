@@ -26,7 +26,7 @@ func testStack(name string) StackSpec {
 }
 
 // startStackMoto starts moto for one test and returns its SDK config
-// (us-east-1: gap 10 of aws-emulator.md).
+// (us-east-1: emulator gap 10).
 func startStackMoto(t *testing.T) aws.Config {
 	t.Helper()
 	s := mototest.Start(t)

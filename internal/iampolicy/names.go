@@ -1,6 +1,6 @@
 package iampolicy
 
-// Names fixed by the customer guide (shared/spec/aws-account-setup.md).
+// Names fixed by the customer guide (docs/aws-account-setup.md).
 const (
 	AccessPolicyName     = "OrchesteraAccessPolicy"
 	AccessRoleName       = "OrchesteraAccessRole"

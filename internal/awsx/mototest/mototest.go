@@ -6,7 +6,7 @@
 // project venv's pinned moto) or else from moto_server on PATH. When neither
 // exists the test is skipped, and fails when CI=true, so CI cannot pass by
 // silently skipping every AWS test. What moto does and does not emulate is in
-// shared/notes/aws-emulator.md.
+// docs/aws-emulator.md.
 //
 // It imports only the standard library; the SDK configuration for talking to
 // the server is awsx.TestConfig(s.URL, region).
