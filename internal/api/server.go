@@ -31,7 +31,7 @@ type Config struct {
 	Version     string
 	Now         func() time.Time
 	// SignIn enables GitHub sign-in (hosted mode); nil in local mode.
-	SignIn SignInProvider
+	SignIn domain.SignInProvider
 	// PublicURL is the server's external base URL, used in hints.
 	PublicURL string
 }

@@ -14,12 +14,6 @@ import (
 	"github.com/orchestera/orchestera/internal/identity"
 )
 
-// SignInProvider is an OAuth 2.0 web-flow identity provider (GitHub).
-type SignInProvider interface {
-	AuthCodeURL(state string) string
-	Exchange(ctx context.Context, code string) (identity.ExternalIdentity, error)
-}
-
 const stateCookie = "orchestera_oauth_state"
 
 // oauthState rides through the provider in the state parameter; Nonce must

@@ -56,19 +56,3 @@ func TestCostEstimate(t *testing.T) {
 		t.Fatal("a product without a price was read")
 	}
 }
-
-func TestRetryClassification(t *testing.T) {
-	for _, c := range []struct {
-		err  error
-		want bool
-	}{
-		{&smithy.GenericAPIError{Code: "ThrottlingException"}, true},
-		{&smithy.GenericAPIError{Code: "InvalidParameterException", Message: "Role with arn: arn:aws:iam::1:role/x, could not be assumed because it does not exist or the trusted entity is not correct"}, true},
-		{&smithy.GenericAPIError{Code: "InvalidParameterException", Message: "unsupported Kubernetes version"}, false},
-		{&smithy.GenericAPIError{Code: "AccessDeniedException"}, false},
-	} {
-		if got := isThrottled(c.err); got != c.want {
-			t.Errorf("%v: %v, want %v", c.err, got, c.want)
-		}
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
@@ -48,11 +49,7 @@ func (o *Options) writeDocument(b []byte) error {
 
 // accountID checks a 12-digit AWS account ID flag.
 func accountID(flag, v string) error {
-	ok := len(v) == 12
-	for _, c := range v {
-		ok = ok && c >= '0' && c <= '9'
-	}
-	if !ok {
+	if !domain.IsAccountID(v) {
 		return fmt.Errorf("--%s %q: must be a 12-digit AWS account ID", flag, v)
 	}
 	return nil

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"regexp"
@@ -95,11 +94,6 @@ type VerificationTarget struct {
 	RegisteredAt time.Time
 	// Audit records one AWS call made for this target.
 	Audit func(action, outcome string)
-}
-
-// RoleVerifier runs the verification checks against a customer role.
-type RoleVerifier interface {
-	Verify(ctx context.Context, t VerificationTarget) []Check
 }
 
 // NewExternalID returns an external ID with 192 bits of randomness in

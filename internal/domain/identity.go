@@ -104,3 +104,11 @@ type Principal struct {
 
 // IsAdmin reports whether the principal has the admin role.
 func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin }
+
+// RequireAdmin refuses a principal without the admin role.
+func RequireAdmin(p Principal) error {
+	if !p.IsAdmin() {
+		return Errorf(CodeForbidden, "this needs the admin role in your organization")
+	}
+	return nil
+}

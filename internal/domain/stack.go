@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"context"
 	"regexp"
 	"time"
 )
@@ -151,17 +150,6 @@ func ValidateNamespaceName(name string) error {
 	return nil
 }
 
-// StackStep is the stored progress of one provisioning step of a stack.
-type StackStep struct {
-	Step      string
-	Status    string
-	Outputs   map[string]string
-	Attempts  int
-	Error     string
-	StartedAt time.Time
-	EndedAt   time.Time
-}
-
 // StackEvent is one line of a stack's progress.
 type StackEvent struct {
 	ID      string
@@ -172,26 +160,6 @@ type StackEvent struct {
 	Status  string
 	Message string
 }
-
-// StackCloud builds and tears down the resources of AWS stacks. It resumes
-// from the step state it keeps in the store, so calling it again after a
-// crash or a failure continues where it stopped.
-type StackCloud interface {
-	Provision(ctx context.Context, st Stack, report StackReporter) error
-	// Destroy removes the stack's resources and returns what is still
-	// tagged with it; the stack is destroyed only when that list is empty.
-	Destroy(ctx context.Context, st Stack, report StackReporter) (leftovers []string, err error)
-}
-
-// StackReporter records one line of progress of a step.
-type StackReporter func(step, status, message string)
-
-// StepError is a failure a stack shows: the step, the error and its fix.
-type StepError struct {
-	Step, Err, Fix string
-}
-
-func (e *StepError) Error() string { return "step " + e.Step + ": " + e.Err }
 
 // StackPlan is what provisioning a stack will do, before anything happens.
 type StackPlan struct {

@@ -5,41 +5,145 @@ import (
 	"time"
 )
 
-// Store is the persistence contract. Every method of an organization-owned
-// object takes the organization id and never returns another organization's
-// rows. Missing rows are NotFound errors, unique violations Conflict errors.
+// The persistence contract, in groups of one kind of object each. Every
+// method of an organization-owned object takes the organization id and never
+// returns another organization's rows. Missing rows are NotFound errors,
+// unique violations Conflict errors. The SQL store implements all of them;
+// each service takes only the port below that names what it uses.
+
+// Store is everything: what cmd/orchestera opens and hands out in parts.
 type Store interface {
 	Tx
-	// InTx runs fn in one transaction: all of its writes land or none do.
-	InTx(ctx context.Context, fn func(Tx) error) error
+	Transactor
+	StoreClock
 	Ping(ctx context.Context) error
 	Close() error
 }
 
-// Tx is the set of reads and writes, inside or outside a transaction.
+// Tx is every read and write, inside or outside a transaction.
 type Tx interface {
+	OrganizationRecords
+	UserRecords
+	MemberRecords
+	InvitationRecords
+	TokenRecords
+	StackRecords
+	NamespaceRecords
+	StackEventRecords
+	StepRecords
+	LeaseRecords
+	RunRecords
+	ConnectionRecords
+	AuditRecords
+}
+
+// Transactor runs fn in one transaction: all of its writes land or none do.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// StoreClock is the time at the store's resolution (milliseconds). Every
+// timestamp a service writes comes from it, so the object a service returns
+// equals what a later read gives.
+type StoreClock interface {
+	Now() time.Time
+}
+
+// The ports: one per consumer.
+type (
+	// IdentityStore is what package identity uses.
+	IdentityStore interface {
+		StoreClock
+		Transactor
+		OrganizationRecords
+		UserRecords
+		MemberRecords
+		InvitationRecords
+		TokenRecords
+	}
+	// StackStore is what the stack service uses.
+	StackStore interface {
+		StoreClock
+		Transactor
+		StackRecords
+		NamespaceRecords
+		StackEventRecords
+		GetConnection(ctx context.Context, orgID, id string) (AWSConnection, error)
+		LatestVerification(ctx context.Context, orgID, connectionID string) (Verification, error)
+		LoadStackSteps(ctx context.Context, stackID string) (map[string]StepState, error)
+		StepDurations(ctx context.Context) (map[string]time.Duration, error)
+	}
+	// LifecycleStore is what the stack workers use.
+	LifecycleStore interface {
+		StoreClock
+		StepRecords
+		LeaseRecords
+		StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
+		UpdateStack(ctx context.Context, s Stack) error
+		AddStackEvent(ctx context.Context, e StackEvent) error
+	}
+	// StepStore keeps the step engine's state.
+	StepStore interface {
+		LoadStackSteps(ctx context.Context, stackID string) (map[string]StepState, error)
+		SaveStackStep(ctx context.Context, stackID string, s StepState) error
+	}
+	// RunStore is what the run service uses.
+	RunStore interface {
+		StoreClock
+		RunRecords
+	}
+	// ConnectionStore is what the connection service uses.
+	ConnectionStore interface {
+		StoreClock
+		Transactor
+		ConnectionRecords
+		AuditRecords
+	}
+	// ConnectionReader is what a cloud adapter reads to act as a
+	// connection's role.
+	ConnectionReader interface {
+		GetConnection(ctx context.Context, orgID, id string) (AWSConnection, error)
+		GetExternalID(ctx context.Context, orgID string) (string, error)
+	}
+	// AuditLog records calls made through customers' roles.
+	AuditLog interface {
+		StoreClock
+		AddAudit(ctx context.Context, a AuditEntry) error
+	}
+)
+
+// OrganizationRecords keeps organizations.
+type OrganizationRecords interface {
 	CreateOrganization(ctx context.Context, o Organization) error
 	GetOrganization(ctx context.Context, id string) (Organization, error)
 	OrganizationNameTaken(ctx context.Context, name string) (bool, error)
+}
 
+// UserRecords keeps users.
+type UserRecords interface {
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	GetUserByGitHubID(ctx context.Context, githubID int64) (User, error)
 	SetUserGitHubID(ctx context.Context, userID string, githubID int64) error
 	CountUsers(ctx context.Context) (int, error)
-
 	// GetUserInOrganization reads a member and their organization in one
 	// query: whoami is the most frequent authenticated read.
 	GetUserInOrganization(ctx context.Context, orgID, userID string) (User, Organization, error)
+}
 
+// MemberRecords keeps memberships.
+type MemberRecords interface {
 	AddMember(ctx context.Context, m Membership) error
 	// MembershipOf returns the one membership of a user, in any organization.
 	MembershipOf(ctx context.Context, userID string) (Membership, error)
 	GetMember(ctx context.Context, orgID, userID string) (Member, error)
 	ListMembers(ctx context.Context, orgID string) ([]Member, error)
 	RemoveMember(ctx context.Context, orgID, userID string) error
+}
 
+// InvitationRecords keeps invitations.
+type InvitationRecords interface {
 	CreateInvitation(ctx context.Context, i Invitation) error
 	GetInvitation(ctx context.Context, orgID, id string) (Invitation, error)
 	ListInvitations(ctx context.Context, orgID string) ([]Invitation, error)
@@ -48,7 +152,10 @@ type Tx interface {
 	InvitationsForEmail(ctx context.Context, email string) ([]Invitation, error)
 	MarkInvitationAccepted(ctx context.Context, orgID, id string, at time.Time) error
 	MarkInvitationRevoked(ctx context.Context, orgID, id string, at time.Time) error
+}
 
+// TokenRecords keeps API tokens.
+type TokenRecords interface {
 	CreateToken(ctx context.Context, t Token) error
 	GetToken(ctx context.Context, orgID, id string) (Token, error)
 	// ResolveToken finds the token with this hash and the role its user holds
@@ -59,31 +166,52 @@ type Tx interface {
 	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
 	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error
 	TouchToken(ctx context.Context, id string, at time.Time) error
+}
 
+// StackRecords keeps stacks.
+type StackRecords interface {
 	CreateStack(ctx context.Context, s Stack) error
 	GetStack(ctx context.Context, orgID, name string) (Stack, error)
 	ListStacks(ctx context.Context, orgID string) ([]Stack, error)
 	// UpdateStack writes a stack's state, hint, failed step and options.
 	UpdateStack(ctx context.Context, s Stack) error
-	// StacksInState lists AWS stacks of every organization in the states,
-	// for the background workers.
+	// StacksInState lists stacks of every organization in the states, for
+	// the background workers.
 	StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
+}
+
+// NamespaceRecords keeps the namespaces of stacks.
+type NamespaceRecords interface {
+	CreateNamespace(ctx context.Context, n Namespace) error
+	GetNamespace(ctx context.Context, orgID, stackID, name string) (Namespace, error)
+	ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)
+}
+
+// StackEventRecords keeps the progress lines of stacks.
+type StackEventRecords interface {
+	AddStackEvent(ctx context.Context, e StackEvent) error
+	ListStackEvents(ctx context.Context, orgID, stackID string, after time.Time) ([]StackEvent, error)
+}
+
+// StepRecords keeps the step engine's state and the durations ETAs come from.
+type StepRecords interface {
+	StepStore
+	DeleteStackSteps(ctx context.Context, stackID string) error
+	RecordStepDuration(ctx context.Context, step string, d time.Duration, at time.Time) error
+	// StepDurations is the median of the last durations of each step.
+	StepDurations(ctx context.Context) (map[string]time.Duration, error)
+}
+
+// LeaseRecords keeps the leases that give one server replica a stack.
+type LeaseRecords interface {
 	// AcquireStackLease gives owner the stack until the given time, unless
 	// another owner holds an unexpired lease; it reports whether it did.
 	AcquireStackLease(ctx context.Context, stackID, owner string, until, now time.Time) (bool, error)
 	ReleaseStackLease(ctx context.Context, stackID, owner string) error
-	LoadStackSteps(ctx context.Context, stackID string) ([]StackStep, error)
-	SaveStackStep(ctx context.Context, stackID string, s StackStep) error
-	DeleteStackSteps(ctx context.Context, stackID string) error
-	AddStackEvent(ctx context.Context, e StackEvent) error
-	ListStackEvents(ctx context.Context, orgID, stackID string, after time.Time) ([]StackEvent, error)
-	RecordStepDuration(ctx context.Context, step string, d time.Duration, at time.Time) error
-	// StepDurations is the median of the last durations of each step.
-	StepDurations(ctx context.Context) (map[string]time.Duration, error)
-	CreateNamespace(ctx context.Context, n Namespace) error
-	GetNamespace(ctx context.Context, orgID, stackID, name string) (Namespace, error)
-	ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)
+}
 
+// RunRecords keeps pipeline runs.
+type RunRecords interface {
 	// CreateRun answers Conflict when the organization already has a run
 	// with the same idempotency key.
 	CreateRun(ctx context.Context, r Run) error
@@ -97,7 +225,11 @@ type Tx interface {
 	// RunsInState lists runs of every organization, oldest first: the
 	// executor serves them all.
 	RunsInState(ctx context.Context, kind StackKind, states ...RunState) ([]Run, error)
+}
 
+// ConnectionRecords keeps AWS connections, external IDs, verifications and
+// connection events.
+type ConnectionRecords interface {
 	// GetExternalID answers NotFound until one was set for the organization.
 	GetExternalID(ctx context.Context, orgID string) (string, error)
 	SetExternalID(ctx context.Context, orgID, externalID string, at time.Time) error
@@ -113,6 +245,10 @@ type Tx interface {
 	LatestVerification(ctx context.Context, orgID, connectionID string) (Verification, error)
 	AddConnectionEvent(ctx context.Context, e ConnectionEvent) error
 	ListConnectionEvents(ctx context.Context, orgID, connectionID string) ([]ConnectionEvent, error)
+}
+
+// AuditRecords keeps the audit log of AWS calls.
+type AuditRecords interface {
 	AddAudit(ctx context.Context, a AuditEntry) error
 	// ListAudit returns the newest entries first, at most limit.
 	ListAudit(ctx context.Context, orgID string, limit int) ([]AuditEntry, error)

@@ -48,3 +48,9 @@ func ValidateTokenName(name string) error {
 	}
 	return nil
 }
+
+var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// IsAccountID reports whether s is an AWS account id: 12 digits. Every
+// account id the platform takes is checked here.
+func IsAccountID(s string) bool { return accountIDPattern.MatchString(s) }

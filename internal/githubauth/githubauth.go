@@ -14,7 +14,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/orchestera/orchestera/internal/domain"
-	"github.com/orchestera/orchestera/internal/identity"
 )
 
 // GitHub's public endpoints, the defaults.
@@ -34,7 +33,7 @@ type Config struct {
 	RedirectURL  string // the server's /auth/github/callback
 }
 
-// Provider implements api.SignInProvider for GitHub.
+// Provider implements domain.SignInProvider for GitHub.
 type Provider struct {
 	oauth  *oauth2.Config
 	apiURL string
@@ -65,11 +64,11 @@ func (p *Provider) AuthCodeURL(state string) string { return p.oauth.AuthCodeURL
 
 // Exchange trades the callback's code for a token and reads the user and
 // their primary verified email.
-func (p *Provider) Exchange(ctx context.Context, code string) (identity.ExternalIdentity, error) {
+func (p *Provider) Exchange(ctx context.Context, code string) (domain.ExternalIdentity, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
 	tok, err := p.oauth.Exchange(ctx, code)
 	if err != nil {
-		return identity.ExternalIdentity{}, domain.Errorf(domain.CodeUnauthorized, "GitHub did not accept the sign-in code; start again")
+		return domain.ExternalIdentity{}, domain.Errorf(domain.CodeUnauthorized, "GitHub did not accept the sign-in code; start again")
 	}
 	var user struct {
 		ID    int64  `json:"id"`
@@ -77,7 +76,7 @@ func (p *Provider) Exchange(ctx context.Context, code string) (identity.External
 		Name  string `json:"name"`
 	}
 	if err := p.get(ctx, tok, "/user", &user); err != nil {
-		return identity.ExternalIdentity{}, err
+		return domain.ExternalIdentity{}, err
 	}
 	var emails []struct {
 		Email    string `json:"email"`
@@ -85,14 +84,14 @@ func (p *Provider) Exchange(ctx context.Context, code string) (identity.External
 		Verified bool   `json:"verified"`
 	}
 	if err := p.get(ctx, tok, "/user/emails", &emails); err != nil {
-		return identity.ExternalIdentity{}, err
+		return domain.ExternalIdentity{}, err
 	}
 	for _, e := range emails {
 		if e.Primary && e.Verified {
-			return identity.ExternalIdentity{GitHubID: user.ID, Login: user.Login, Name: user.Name, Email: e.Email}, nil
+			return domain.ExternalIdentity{GitHubID: user.ID, Login: user.Login, Name: user.Name, Email: e.Email}, nil
 		}
 	}
-	return identity.ExternalIdentity{}, domain.Errorf(domain.CodeForbidden, "your GitHub account has no verified primary email; verify one on GitHub and sign in again")
+	return domain.ExternalIdentity{}, domain.Errorf(domain.CodeForbidden, "your GitHub account has no verified primary email; verify one on GitHub and sign in again")
 }
 
 func (p *Provider) get(ctx context.Context, tok *oauth2.Token, path string, into any) error {

@@ -11,14 +11,6 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-// ExternalIdentity is what an OAuth provider (GitHub) vouches for.
-type ExternalIdentity struct {
-	GitHubID int64
-	Login    string
-	Name     string
-	Email    string // primary, verified
-}
-
 // SignInResult says who signed in and whether this was their first time.
 type SignInResult struct {
 	User         domain.User
@@ -32,7 +24,7 @@ type SignInResult struct {
 // (or invitationID, when given), or else gets a new organization of their
 // own as admin. An existing member who tries to accept an invitation to
 // another organization is refused: an email belongs to one organization.
-func (s *Service) SignIn(ctx context.Context, id ExternalIdentity, invitationID string) (SignInResult, error) {
+func (s *Service) SignIn(ctx context.Context, id domain.ExternalIdentity, invitationID string) (SignInResult, error) {
 	email, err := domain.NormalizeEmail(id.Email)
 	if err != nil {
 		return SignInResult{}, err
@@ -150,7 +142,7 @@ func freeOrgName(ctx context.Context, tx domain.Tx, email string) (string, error
 	return strings.Replace(domain.NewID("org"), "_", "-", 1), nil
 }
 
-func displayName(id ExternalIdentity) string {
+func displayName(id domain.ExternalIdentity) string {
 	if id.Name != "" {
 		return id.Name
 	}

@@ -5,17 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 // attempt calls a step once: it saves the intent, calls the step, and saves
 // and reports the outcome. It runs on its own goroutine with copies of the
 // step's state.
-func (s *scheduler) attempt(ctx context.Context, step Step, st StepState, failures int) report {
+func (s *scheduler) attempt(ctx context.Context, step domain.Step, st domain.StepState, failures int) report {
 	d := s.dir
 	now := s.clock.Now()
 	fn := d.fn(step)
 	if fn == nil { // nothing to destroy
-		st = StepState{Step: step.Name, Status: d.done, StartedAt: now, EndedAt: now}
+		st = domain.StepState{Step: step.Name, Status: d.done, StartedAt: now, EndedAt: now}
 		return s.conclude(ctx, st, report{step: step.Name, outcome: finished}, "")
 	}
 	// A requeue or a crash continues the try in progress; anything else
@@ -26,7 +28,7 @@ func (s *scheduler) attempt(ctx context.Context, step Step, st StepState, failur
 	st.Step, st.Status, st.Error, st.EndedAt = step.Name, d.active, "", time.Time{}
 	st.Attempts++
 	st.Outputs = s.out.of(step.Name)
-	if err := s.store.Save(ctx, s.stackID, st); err != nil {
+	if err := s.store.SaveStackStep(ctx, s.stackID, st); err != nil {
 		if ctx.Err() != nil {
 			return report{step: step.Name, outcome: interrupted, state: st, failures: failures}
 		}
@@ -35,17 +37,7 @@ func (s *scheduler) attempt(ctx context.Context, step Step, st StepState, failur
 	}
 	s.emit(Event{Step: step.Name, Status: d.active, Attempt: st.Attempts, At: now, Elapsed: now.Sub(st.StartedAt)})
 
-	intent := st
-	run := &Run{
-		StackID: s.stackID, Step: step.Name, Attempt: st.Attempts, Progress: s.emit,
-		status: d.active, startedAt: st.StartedAt, clock: s.clock, out: s.out,
-		checkpoint: func(ctx context.Context) error {
-			c := intent
-			c.Outputs = s.out.of(step.Name)
-			return s.store.Save(ctx, s.stackID, c)
-		},
-	}
-	err := call(ctx, fn, run)
+	err := call(ctx, fn, run{step: step.Name, out: s.out})
 	st.EndedAt, st.Outputs = s.clock.Now(), s.out.of(step.Name)
 	r := report{step: step.Name, state: st, failures: failures}
 
@@ -65,9 +57,12 @@ func (s *scheduler) attempt(ctx context.Context, step Step, st StepState, failur
 		return r
 	}
 	st.EndedAt = time.Time{}
-	if after, ok := IsNotReady(err); ok {
+	if after, ok := domain.IsNotReady(err); ok {
 		if after <= 0 {
 			after = s.retry.Initial
+		}
+		if s.poll > 0 {
+			after = s.poll
 		}
 		st.Status = d.waiting
 		r.outcome, r.after, r.failures = requeued, after, 0
@@ -83,15 +78,15 @@ func (s *scheduler) attempt(ctx context.Context, step Step, st StepState, failur
 		}
 		err = fmt.Errorf("after %d attempts: %w", r.failures, err)
 	}
-	st.Status, st.Error, st.EndedAt = StatusFailed, err.Error(), s.clock.Now()
+	st.Status, st.Error, st.EndedAt = domain.StepFailed, err.Error(), s.clock.Now()
 	r.outcome, r.err = failed, err
 	return s.conclude(ctx, st, r, err.Error())
 }
 
 // conclude saves the outcome of an attempt and publishes it.
-func (s *scheduler) conclude(ctx context.Context, st StepState, r report, msg string) report {
+func (s *scheduler) conclude(ctx context.Context, st domain.StepState, r report, msg string) report {
 	r.state = st
-	if err := s.store.Save(ctx, s.stackID, st); err != nil {
+	if err := s.store.SaveStackStep(ctx, s.stackID, st); err != nil {
 		if r.outcome != failed && ctx.Err() != nil {
 			r.outcome = interrupted
 			return r
@@ -106,23 +101,21 @@ func (s *scheduler) conclude(ctx context.Context, st StepState, r report, msg st
 	}
 	status := st.Status
 	if r.outcome == requeued {
-		status = StatusWaiting // Destroy stores destroying, but says it waits
+		status = domain.StepWaiting // Destroy stores destroying, but says it waits
 	}
 	s.emit(Event{Step: st.Step, Status: status, Attempt: st.Attempts, Message: msg, At: now, Elapsed: elapsed})
 	return r
 }
 
-func (s *scheduler) transient(err error) bool {
-	return IsTransient(err) || (s.classify != nil && s.classify(err))
-}
+func (s *scheduler) transient(err error) bool { return s.classify != nil && s.classify(err) }
 
 // call runs fn, turning a panic into an error: one bad step must not take
 // the control plane down with it.
-func call(ctx context.Context, fn StepFunc, run *Run) (err error) {
+func call(ctx context.Context, fn domain.StepFunc, r run) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return fn(ctx, run)
+	return fn(ctx, r)
 }

@@ -7,17 +7,20 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/fakeclock"
 )
 
 // diamondGraph: a, then b and c, then d; destroys check that everything
 // built on them is gone first.
-func diamondGraph(tl *tally, destroyed *tally) Graph {
+func diamondGraph(tl *tally, destroyed *tally) domain.Graph {
 	after := map[string][]string{"a": nil, "b": {"a"}, "c": {"a"}, "d": {"b", "c"}}
 	dependents := map[string][]string{"a": {"b", "c"}, "b": {"d"}, "c": {"d"}}
-	var g Graph
+	var g domain.Graph
 	for _, name := range []string{"a", "b", "c", "d"} {
-		g = append(g, Step{Name: name, After: after[name], Ensure: tl.ok(name),
-			Destroy: func(ctx context.Context, r *Run) error {
+		g = append(g, domain.Step{Name: name, After: after[name], Ensure: tl.ok(name),
+			Destroy: func(ctx context.Context, r domain.StepRun) error {
 				for _, d := range dependents[name] {
 					if !destroyed.isComplete(d) {
 						return fmt.Errorf("%s destroyed before %s", name, d)
@@ -32,7 +35,7 @@ func diamondGraph(tl *tally, destroyed *tally) Graph {
 func TestDestroyRunsInReverse(t *testing.T) {
 	tl, destroyed := newTally(), newTally()
 	store := &saveLog{}
-	e := testEngine(store, newClock(false))
+	e := testEngine(store, fakeclock.New())
 	g := diamondGraph(tl, destroyed)
 	if err := e.Provision(context.Background(), "s1", g); err != nil {
 		t.Fatal(err)
@@ -44,11 +47,11 @@ func TestDestroyRunsInReverse(t *testing.T) {
 		t.Errorf("destroyed in order %v", destroyed.order)
 	}
 	for name, st := range load(t, store, "s1") {
-		if st.Status != StatusDestroyed || st.Outputs != nil {
+		if st.Status != domain.StepDestroyed || st.Outputs != nil {
 			t.Errorf("%s: %+v, want destroyed without outputs", name, st)
 		}
 	}
-	if got, want := store.statuses("a"), []StepStatus{StatusRunning, StatusDone, StatusDestroying, StatusDestroyed}; !slices.Equal(got, want) {
+	if got, want := store.statuses("a"), []domain.StepStatus{domain.StepRunning, domain.StepDone, domain.StepDestroying, domain.StepDestroyed}; !slices.Equal(got, want) {
 		t.Errorf("a saves %v, want %v", got, want)
 	}
 
@@ -66,14 +69,14 @@ func TestDestroyToleratesHalfCreatedState(t *testing.T) {
 	// Every step with a Destroy gets a call: c may have created something
 	// before a crash kept it from saying so.
 	tl, destroyed := newTally(), newTally()
-	g := append(diamondGraph(tl, destroyed), Step{Name: "tag", After: []string{"d"}, Ensure: tl.ok("tag")})
+	g := append(diamondGraph(tl, destroyed), domain.Step{Name: "tag", After: []string{"d"}, Ensure: tl.ok("tag")})
 	store := &MemoryStore{}
 	ctx := context.Background()
-	store.Save(ctx, "s1", StepState{Step: "a", Status: StatusDone, Outputs: map[string]string{"id": "vpc-1"}})
-	store.Save(ctx, "s1", StepState{Step: "b", Status: StatusFailed, Error: "boom"})
-	e := testEngine(store, newClock(false))
+	store.SaveStackStep(ctx, "s1", domain.StepState{Step: "a", Status: domain.StepDone, Outputs: map[string]string{"id": "vpc-1"}})
+	store.SaveStackStep(ctx, "s1", domain.StepState{Step: "b", Status: domain.StepFailed, Error: "boom"})
+	e := testEngine(store, fakeclock.New())
 	var sawID atomic.Bool
-	g[0].Destroy = func(ctx context.Context, r *Run) error {
+	g[0].Destroy = func(ctx context.Context, r domain.StepRun) error {
 		id, _ := r.Output("a", "id")
 		sawID.Store(id == "vpc-1")
 		return destroyed.ok("a")(ctx, r)
@@ -87,7 +90,7 @@ func TestDestroyToleratesHalfCreatedState(t *testing.T) {
 	if !sawID.Load() {
 		t.Error("a's Destroy did not see the id a recorded")
 	}
-	if st := load(t, store, "s1")["tag"]; st.Status != StatusDestroyed {
+	if st := load(t, store, "s1")["tag"]; st.Status != domain.StepDestroyed {
 		t.Errorf("tag is %s, want destroyed", st.Status)
 	}
 	// Everything is destroyed: a second Destroy calls nothing.
@@ -105,33 +108,33 @@ func TestDestroyRetriesAndResumes(t *testing.T) {
 	var cFails atomic.Bool
 	cFails.Store(true)
 	var bCalls atomic.Int32
-	g[1].Destroy = func(ctx context.Context, r *Run) error { // b: ENI still attached once
+	g[1].Destroy = func(ctx context.Context, r domain.StepRun) error { // b: ENI still attached once
 		if bCalls.Add(1) == 1 {
-			return NotReady(0, "network interfaces still attached")
+			return domain.NotReady(0, "network interfaces still attached")
 		}
 		return destroyed.ok("b")(ctx, r)
 	}
-	g[2].Destroy = func(ctx context.Context, r *Run) error {
+	g[2].Destroy = func(ctx context.Context, r domain.StepRun) error {
 		if cFails.Load() {
 			return errBoom
 		}
 		return destroyed.ok("c")(ctx, r)
 	}
 	store := &saveLog{}
-	e := testEngine(store, newClock(false))
+	e := testEngine(store, fakeclock.New())
 	err := e.Destroy(context.Background(), "s1", g)
-	var se *StepError
+	var se *domain.StepError
 	if !errors.As(err, &se) || se.Step != "c" {
 		t.Fatalf("err = %v, want a StepError for c", err)
 	}
-	if st := load(t, store, "s1")["a"]; st.Status == StatusDestroyed {
+	if st := load(t, store, "s1")["a"]; st.Status == domain.StepDestroyed {
 		t.Error("a destroyed while c, built on it, failed to go")
 	}
 	cFails.Store(false)
 	if err := e.Destroy(context.Background(), "s1", g); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := store.statuses("b"), []StepStatus{StatusDestroying, StatusDestroying, StatusDestroying, StatusDestroyed}; !slices.Equal(got, want) {
+	if got, want := store.statuses("b"), []domain.StepStatus{domain.StepDestroying, domain.StepDestroying, domain.StepDestroying, domain.StepDestroyed}; !slices.Equal(got, want) {
 		t.Errorf("b saves %v, want %v", got, want)
 	}
 	if n := len(destroyed.order); n != 4 {

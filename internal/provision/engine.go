@@ -6,15 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
-)
 
-// Clock is the engine's time: real by default, a fake in tests so that
-// requeues and backoffs take no real time.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits for d, or returns ctx's error when ctx ends first.
-	Sleep(ctx context.Context, d time.Duration) error
-}
+	"github.com/orchestera/orchestera/internal/domain"
+)
 
 // RetryPolicy says how transient errors are retried: the n-th consecutive
 // failure waits Initial·2ⁿ⁻¹, at most Max, less up to Jitter (a fraction) of
@@ -76,14 +70,18 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // before the first. Callers must not run two calls for one stack at once
 // (the stack lease in the store is for that).
 type Engine struct {
-	Store StateStore
-	Clock Clock // default: the real clock
+	Store domain.StepStore
+	Clock domain.Clock // default: domain.RealClock
 	// MaxParallel caps the steps calling the cloud at once; 0 means no cap.
 	// Requeued steps do not count while they wait.
 	MaxParallel int
 	Retry       RetryPolicy
-	// Classify reports errors as transient besides those marked Transient.
-	Classify Classifier
+	// Classify reports whether a step's error is transient (throttling, a
+	// fault on the cloud's side): those are retried with backoff.
+	Classify func(error) (transient bool)
+	// Poll, when set, replaces the wait every NotReady asks for: tests
+	// against an emulator whose resources are ready at once use a short one.
+	Poll time.Duration
 	// Progress receives every event, from one goroutine at a time per call.
 	Progress func(Event)
 }
@@ -92,9 +90,9 @@ type Engine struct {
 // Steps already done are skipped, so a call after a crash or a failure
 // resumes; failed, running and waiting steps run again. On the first step
 // that fails it starts nothing more, waits for the running steps, and
-// returns a *StepError. When ctx ends it returns promptly, saving nothing
+// returns a *domain.StepError. When ctx ends it returns promptly, saving nothing
 // more: interrupted steps stay running in the store, as after a crash.
-func (e *Engine) Provision(ctx context.Context, stackID string, g Graph) error {
+func (e *Engine) Provision(ctx context.Context, stackID string, g domain.Graph) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
@@ -111,35 +109,20 @@ func (e *Engine) Provision(ctx context.Context, stackID string, g Graph) error {
 // failed: a crash can leave a resource whose step never recorded it. Steps
 // with a nil Destroy are marked destroyed without a call. Failures, retries
 // and cancellation work as in Provision.
-func (e *Engine) Destroy(ctx context.Context, stackID string, g Graph) error {
+func (e *Engine) Destroy(ctx context.Context, stackID string, g domain.Graph) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
 	return e.execute(ctx, stackID, g.Reverse(), destroying)
 }
 
-func (e *Engine) execute(ctx context.Context, stackID string, g Graph, dir direction) error {
+func (e *Engine) execute(ctx context.Context, stackID string, g domain.Graph, dir direction) error {
 	if e.Store == nil {
 		return errors.New("provision: Engine.Store is nil")
 	}
-	states, err := e.Store.Load(ctx, stackID)
+	states, err := e.Store.LoadStackSteps(ctx, stackID)
 	if err != nil {
 		return fmt.Errorf("loading step states of stack %s: %w", stackID, err)
 	}
 	return newScheduler(e, stackID, g, dir, states).run(ctx)
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/fakeclock"
 )
 
 func TestProvisionRespectsDependencies(t *testing.T) {
@@ -25,11 +28,11 @@ func TestProvisionRespectsDependencies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tl := newTally()
-			var g Graph
+			var g domain.Graph
 			for _, s := range tt.steps {
 				name, after := s[0].(string), s[1]
 				deps, _ := after.([]string)
-				g = append(g, Step{Name: name, After: deps, Ensure: func(ctx context.Context, r *Run) error {
+				g = append(g, domain.Step{Name: name, After: deps, Ensure: func(ctx context.Context, r domain.StepRun) error {
 					for _, d := range deps {
 						if !tl.isComplete(d) {
 							return fmt.Errorf("%s started before %s completed", name, d)
@@ -38,13 +41,13 @@ func TestProvisionRespectsDependencies(t *testing.T) {
 					return tl.ok(name)(ctx, r)
 				}})
 			}
-			e := testEngine(&MemoryStore{}, newClock(false))
+			e := testEngine(&MemoryStore{}, fakeclock.New())
 			e.MaxParallel = tt.parallel
 			if err := e.Provision(context.Background(), "s1", g); err != nil {
 				t.Fatal(err)
 			}
 			for name, st := range load(t, e.Store, "s1") {
-				if st.Status != StatusDone || st.Attempts != 1 {
+				if st.Status != domain.StepDone || st.Attempts != 1 {
 					t.Errorf("%s: status %s after %d attempts, want done after 1", name, st.Status, st.Attempts)
 				}
 			}
@@ -59,8 +62,8 @@ func TestIndependentStepsRunConcurrently(t *testing.T) {
 	// Each step waits for the other to have started: only a concurrent
 	// engine lets both finish.
 	started := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
-	barrier := func(self, other string) StepFunc {
-		return func(ctx context.Context, r *Run) error {
+	barrier := func(self, other string) domain.StepFunc {
+		return func(ctx context.Context, r domain.StepRun) error {
 			close(started[self])
 			select {
 			case <-started[other]:
@@ -70,8 +73,8 @@ func TestIndependentStepsRunConcurrently(t *testing.T) {
 			}
 		}
 	}
-	g := Graph{{Name: "a", Ensure: barrier("a", "b")}, {Name: "b", Ensure: barrier("b", "a")}}
-	if err := testEngine(&MemoryStore{}, newClock(false)).Provision(context.Background(), "s1", g); err != nil {
+	g := domain.Graph{{Name: "a", Ensure: barrier("a", "b")}, {Name: "b", Ensure: barrier("b", "a")}}
+	if err := testEngine(&MemoryStore{}, fakeclock.New()).Provision(context.Background(), "s1", g); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -81,7 +84,7 @@ func TestMaxParallelCapsRunningSteps(t *testing.T) {
 	// broken cap would let more than three in at once.
 	var now, peak atomic.Int32
 	release := make(chan struct{})
-	step := func(ctx context.Context, r *Run) error {
+	step := func(ctx context.Context, r domain.StepRun) error {
 		n := now.Add(1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
@@ -89,11 +92,11 @@ func TestMaxParallelCapsRunningSteps(t *testing.T) {
 		now.Add(-1)
 		return nil
 	}
-	var g Graph
+	var g domain.Graph
 	for i := range 8 {
-		g = append(g, Step{Name: fmt.Sprint("s", i), Ensure: step})
+		g = append(g, domain.Step{Name: fmt.Sprint("s", i), Ensure: step})
 	}
-	e := testEngine(&MemoryStore{}, newClock(false))
+	e := testEngine(&MemoryStore{}, fakeclock.New())
 	e.MaxParallel = 3
 	done := make(chan error, 1)
 	go func() { done <- e.Provision(context.Background(), "s1", g) }()
@@ -116,13 +119,13 @@ func TestResumeAfterFailureSkipsDoneSteps(t *testing.T) {
 	tl := newTally()
 	var bFails atomic.Bool
 	bFails.Store(true)
-	g := Graph{
-		{Name: "a", Ensure: func(ctx context.Context, r *Run) error {
+	g := domain.Graph{
+		{Name: "a", Ensure: func(ctx context.Context, r domain.StepRun) error {
 			tl.call("a")
 			r.SetOutput("vpc_id", "vpc-1")
 			return nil
 		}},
-		{Name: "b", After: []string{"a"}, Ensure: func(ctx context.Context, r *Run) error {
+		{Name: "b", After: []string{"a"}, Ensure: func(ctx context.Context, r domain.StepRun) error {
 			tl.call("b")
 			if v, ok := r.Output("a", "vpc_id"); !ok || v != "vpc-1" {
 				return fmt.Errorf("output vpc_id of a = %q, %v", v, ok)
@@ -132,18 +135,18 @@ func TestResumeAfterFailureSkipsDoneSteps(t *testing.T) {
 			}
 			return nil
 		}},
-		{Name: "c", After: []string{"b"}, Ensure: func(ctx context.Context, r *Run) error { tl.call("c"); return nil }},
+		{Name: "c", After: []string{"b"}, Ensure: func(ctx context.Context, r domain.StepRun) error { tl.call("c"); return nil }},
 	}
 	store := &MemoryStore{}
-	e := testEngine(store, newClock(false))
+	e := testEngine(store, fakeclock.New())
 
 	err := e.Provision(context.Background(), "s1", g)
-	var se *StepError
+	var se *domain.StepError
 	if !errors.As(err, &se) || se.Step != "b" || !errors.Is(err, errBoom) {
 		t.Fatalf("err = %v, want a StepError for b wrapping errBoom", err)
 	}
 	states := load(t, store, "s1")
-	if states["a"].Status != StatusDone || states["b"].Status != StatusFailed || states["b"].Error != "creating subnets: boom" {
+	if states["a"].Status != domain.StepDone || states["b"].Status != domain.StepFailed || states["b"].Error != "creating subnets: boom" {
 		t.Fatalf("states after failure: %+v", states)
 	}
 	if _, ok := states["c"]; ok {
@@ -160,7 +163,7 @@ func TestResumeAfterFailureSkipsDoneSteps(t *testing.T) {
 			t.Errorf("%s called %d times, want %d", step, got, n)
 		}
 	}
-	if st := load(t, store, "s1")["b"]; st.Status != StatusDone || st.Attempts != 1 || st.Error != "" {
+	if st := load(t, store, "s1")["b"]; st.Status != domain.StepDone || st.Attempts != 1 || st.Error != "" {
 		t.Errorf("b after resume: %+v; a failed step starts a new try", st)
 	}
 }
@@ -168,21 +171,15 @@ func TestResumeAfterFailureSkipsDoneSteps(t *testing.T) {
 func TestCrashThenResumeCompletesEachStepOnce(t *testing.T) {
 	tl := newTally()
 	bStarted := make(chan struct{})
-	g := Graph{
+	g := domain.Graph{
 		{Name: "a", Ensure: tl.ok("a")},
-		{Name: "b", After: []string{"a"}, Ensure: func(ctx context.Context, r *Run) error {
+		{Name: "b", After: []string{"a"}, Ensure: func(ctx context.Context, r domain.StepRun) error {
 			if tl.call("b") == 1 {
-				// Create the resource, record its id, then "crash".
-				r.SetOutput("cluster_id", "c-123")
-				if err := r.Checkpoint(ctx); err != nil {
-					return err
-				}
+				// Create the resource, then "crash"; a resumed ensure finds
+				// it again by its deterministic name.
 				close(bStarted)
 				<-ctx.Done()
 				return ctx.Err()
-			}
-			if id, ok := r.Output("b", "cluster_id"); !ok || id != "c-123" {
-				return fmt.Errorf("resumed b cannot find its cluster id: %q", id)
 			}
 			tl.complete("b")
 			return nil
@@ -190,7 +187,7 @@ func TestCrashThenResumeCompletesEachStepOnce(t *testing.T) {
 		{Name: "c", After: []string{"b"}, Ensure: tl.ok("c")},
 	}
 	store := &MemoryStore{}
-	clock := newClock(false)
+	clock := fakeclock.New()
 	e := testEngine(store, clock)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -202,8 +199,8 @@ func TestCrashThenResumeCompletesEachStepOnce(t *testing.T) {
 	if err := wait(t, done, "Provision to return"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if st := load(t, store, "s1")["b"]; st.Status != StatusRunning || st.Outputs["cluster_id"] != "c-123" {
-		t.Fatalf("b after the crash: %+v, want running with its checkpointed id", st)
+	if st := load(t, store, "s1")["b"]; st.Status != domain.StepRunning {
+		t.Fatalf("b after the crash: %+v, want running: its intent was recorded", st)
 	}
 
 	clock.Advance(time.Minute)
@@ -223,7 +220,7 @@ func TestCrashThenResumeCompletesEachStepOnce(t *testing.T) {
 
 func TestNotReadyDoesNotBlockOtherSteps(t *testing.T) {
 	// One slot only: if the waiting cluster held it, iam could never run.
-	clock := newClock(true)
+	clock := fakeclock.Manual()
 	store := &saveLog{}
 	e := testEngine(store, clock)
 	e.MaxParallel = 1
@@ -231,34 +228,34 @@ func TestNotReadyDoesNotBlockOtherSteps(t *testing.T) {
 	e.Progress = func(ev Event) { events = append(events, ev) }
 	tl := newTally()
 	iamDone := make(chan struct{})
-	g := Graph{
-		{Name: "cluster", Ensure: func(ctx context.Context, r *Run) error {
+	g := domain.Graph{
+		{Name: "cluster", Ensure: func(ctx context.Context, r domain.StepRun) error {
 			if tl.call("cluster") == 1 {
-				return NotReady(30*time.Second, "cluster is CREATING")
+				return domain.NotReady(30*time.Second, "cluster is CREATING")
 			}
 			return nil
 		}},
-		{Name: "iam", Ensure: func(ctx context.Context, r *Run) error { close(iamDone); return nil }},
+		{Name: "iam", Ensure: func(ctx context.Context, r domain.StepRun) error { close(iamDone); return nil }},
 	}
 	done := make(chan error, 1)
 	go func() { done <- e.Provision(context.Background(), "s1", g) }()
 	wait(t, iamDone, "iam to run while cluster waits")
-	clock.awaitSleepers(t, 1)
-	if st := load(t, store, "s1")["cluster"]; st.Status != StatusWaiting {
+	clock.AwaitSleepers(t, 1)
+	if st := load(t, store, "s1")["cluster"]; st.Status != domain.StepWaiting {
 		t.Errorf("cluster is %s while requeued, want waiting", st.Status)
 	}
 	clock.Advance(30 * time.Second)
 	if err := wait(t, done, "Provision"); err != nil {
 		t.Fatal(err)
 	}
-	if got := clock.sleeps(); !slices.Equal(got, []time.Duration{30 * time.Second}) {
+	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{30 * time.Second}) {
 		t.Errorf("slept %v, want the 30s the step asked for", got)
 	}
-	want := []StepStatus{StatusRunning, StatusWaiting, StatusRunning, StatusDone}
+	want := []domain.StepStatus{domain.StepRunning, domain.StepWaiting, domain.StepRunning, domain.StepDone}
 	if got := store.statuses("cluster"); !slices.Equal(got, want) {
 		t.Errorf("cluster saves %v, want %v", got, want)
 	}
-	i := slices.IndexFunc(events, func(ev Event) bool { return ev.Status == StatusWaiting })
+	i := slices.IndexFunc(events, func(ev Event) bool { return ev.Status == domain.StepWaiting })
 	if i < 0 || events[i].Step != "cluster" || events[i].Message != "not ready: cluster is CREATING" || events[i].Stack != "s1" {
 		t.Errorf("no waiting event for cluster in %+v", events)
 	}
@@ -267,11 +264,11 @@ func TestNotReadyDoesNotBlockOtherSteps(t *testing.T) {
 func TestNotReadyUsesNoAttempts(t *testing.T) {
 	// Attempts is 3; the step sees nine answers, never three transient
 	// errors in a row.
-	answers := []error{NotReady(time.Second, "1"), Transient(errBoom), NotReady(time.Second, "2"), NotReady(time.Second, "3"),
-		Transient(errBoom), Transient(errBoom), NotReady(0, "4"), Transient(errBoom), nil}
+	answers := []error{domain.NotReady(time.Second, "1"), transient(errBoom), domain.NotReady(time.Second, "2"), domain.NotReady(time.Second, "3"),
+		transient(errBoom), transient(errBoom), domain.NotReady(0, "4"), transient(errBoom), nil}
 	tl := newTally()
-	g := Graph{{Name: "s", Ensure: func(ctx context.Context, r *Run) error { return answers[tl.call("s")-1] }}}
-	if err := testEngine(&MemoryStore{}, newClock(false)).Provision(context.Background(), "s1", g); err != nil {
+	g := domain.Graph{{Name: "s", Ensure: func(ctx context.Context, r domain.StepRun) error { return answers[tl.call("s")-1] }}}
+	if err := testEngine(&MemoryStore{}, fakeclock.New()).Provision(context.Background(), "s1", g); err != nil {
 		t.Fatal(err)
 	}
 	if n := tl.get(tl.calls, "s"); n != len(answers) {
@@ -284,14 +281,14 @@ func TestRetries(t *testing.T) {
 	tests := []struct {
 		name      string
 		answers   []error // the step's answers, the last one repeated
-		classify  Classifier
+		classify  func(error) bool
 		wantCalls int
 		wantSlept []time.Duration
 		wantErr   error
 	}{
-		{"transient then success", []error{Transient(errBoom), Transient(errBoom), nil}, nil, 3,
+		{"transient then success", []error{transient(errBoom), transient(errBoom), nil}, nil, 3,
 			[]time.Duration{750 * time.Millisecond, 1500 * time.Millisecond}, nil},
-		{"transient until attempts run out", []error{Transient(errBoom)}, nil, 3,
+		{"transient until attempts run out", []error{transient(errBoom)}, nil, 3,
 			[]time.Duration{750 * time.Millisecond, 1500 * time.Millisecond}, errBoom},
 		{"classified by the adapter", []error{errThrottled, nil}, func(err error) bool { return errors.Is(err, errThrottled) }, 2,
 			[]time.Duration{750 * time.Millisecond}, nil},
@@ -301,18 +298,20 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tl := newTally()
-			g := Graph{{Name: "s", Ensure: func(ctx context.Context, r *Run) error {
+			g := domain.Graph{{Name: "s", Ensure: func(ctx context.Context, r domain.StepRun) error {
 				n := tl.call("s")
 				if tt.answers == nil {
 					panic("nil map")
 				}
 				return tt.answers[min(n, len(tt.answers))-1]
 			}}}
-			clock := newClock(false)
+			clock := fakeclock.New()
 			e := testEngine(&MemoryStore{}, clock)
-			e.Classify = tt.classify
+			if tt.classify != nil {
+				e.Classify = tt.classify
+			}
 			err := e.Provision(context.Background(), "s1", g)
-			var se *StepError
+			var se *domain.StepError
 			switch {
 			case tt.answers == nil:
 				if !errors.As(err, &se) || se.Error() != "step s: panic: nil map" {
@@ -326,7 +325,7 @@ func TestRetries(t *testing.T) {
 			if n := tl.get(tl.calls, "s"); n != tt.wantCalls {
 				t.Errorf("%d calls, want %d", n, tt.wantCalls)
 			}
-			if got := clock.sleeps(); !slices.Equal(got, tt.wantSlept) {
+			if got := clock.Sleeps(); !slices.Equal(got, tt.wantSlept) {
 				t.Errorf("slept %v, want %v", got, tt.wantSlept)
 			}
 		})

@@ -3,126 +3,37 @@ package provision
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/fakeclock"
 )
-
-// fakeClock is the engine's time in tests. Automatic, Sleep advances the
-// clock and returns at once; manual, Sleep blocks until Advance reaches it.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	manual  bool
-	slept   []time.Duration
-	waiters []waiter
-	added   chan struct{} // a sleeper arrived
-}
-
-type waiter struct {
-	until time.Time
-	ch    chan struct{}
-}
-
-func newClock(manual bool) *fakeClock {
-	return &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), manual: manual, added: make(chan struct{}, 100)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.slept = append(c.slept, d)
-	if !c.manual {
-		c.now = c.now.Add(d)
-		c.mu.Unlock()
-		return ctx.Err()
-	}
-	w := waiter{until: c.now.Add(d), ch: make(chan struct{})}
-	c.waiters = append(c.waiters, w)
-	c.mu.Unlock()
-	select {
-	case c.added <- struct{}{}:
-	default:
-	}
-	select {
-	case <-w.ch:
-		return nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		c.waiters = slices.DeleteFunc(c.waiters, func(o waiter) bool { return o.ch == w.ch })
-		c.mu.Unlock()
-		return ctx.Err()
-	}
-}
-
-// Advance moves the clock on and wakes the sleepers it reaches.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.waiters = slices.DeleteFunc(c.waiters, func(w waiter) bool {
-		if w.until.After(c.now) {
-			return false
-		}
-		close(w.ch)
-		return true
-	})
-}
-
-// awaitSleepers waits until n goroutines sleep on the clock.
-func (c *fakeClock) awaitSleepers(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.After(5 * time.Second)
-	for {
-		c.mu.Lock()
-		got := len(c.waiters)
-		c.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-c.added:
-		case <-deadline:
-			t.Fatalf("%d sleepers, want %d", got, n)
-		}
-	}
-}
-
-func (c *fakeClock) sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.slept)
-}
 
 // saveLog is a MemoryStore that also remembers every Save, in order.
 type saveLog struct {
 	MemoryStore
 	mu    sync.Mutex
-	saves []StepState
+	saves []domain.StepState
 	fail  error // returned by every Save when set
 }
 
-func (s *saveLog) Save(ctx context.Context, stackID string, st StepState) error {
+func (s *saveLog) SaveStackStep(ctx context.Context, stackID string, st domain.StepState) error {
 	if s.fail != nil {
 		return s.fail
 	}
 	s.mu.Lock()
 	s.saves = append(s.saves, st)
 	s.mu.Unlock()
-	return s.MemoryStore.Save(ctx, stackID, st)
+	return s.MemoryStore.SaveStackStep(ctx, stackID, st)
 }
 
 // statuses is the sequence of statuses saved for one step.
-func (s *saveLog) statuses(step string) []StepStatus {
+func (s *saveLog) statuses(step string) []domain.StepStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []StepStatus
+	var out []domain.StepStatus
 	for _, st := range s.saves {
 		if st.Step == step {
 			out = append(out, st.Status)
@@ -169,8 +80,8 @@ func (t *tally) get(m map[string]int, step string) int {
 }
 
 // ok is a step function that counts, then succeeds.
-func (t *tally) ok(name string) StepFunc {
-	return func(ctx context.Context, r *Run) error {
+func (t *tally) ok(name string) domain.StepFunc {
+	return func(ctx context.Context, r domain.StepRun) error {
 		t.call(name)
 		t.complete(name)
 		return nil
@@ -179,20 +90,34 @@ func (t *tally) ok(name string) StepFunc {
 
 // testEngine has a fake clock and a retry policy without randomness:
 // backoffs are 0.75s, 1.5s, 3s, ... (Initial 1s, less half of a half).
-func testEngine(store StateStore, clock *fakeClock) *Engine {
+func testEngine(store domain.StepStore, clock *fakeclock.Clock) *Engine {
 	return &Engine{
-		Store: store,
-		Clock: clock,
-		Retry: RetryPolicy{Initial: time.Second, Max: 8 * time.Second, Attempts: 3, Jitter: 0.5, Rand: func() float64 { return 0.5 }},
+		Store:    store,
+		Clock:    clock,
+		Classify: isTransient,
+		Retry:    RetryPolicy{Initial: time.Second, Max: 8 * time.Second, Attempts: 3, Jitter: 0.5, Rand: func() float64 { return 0.5 }},
 	}
 }
 
 var errBoom = errors.New("boom")
 
+// transientErr marks an error the test engine retries (an adapter's
+// Classify decides that in production).
+type transientErr struct{ error }
+
+func (e transientErr) Unwrap() error { return e.error }
+
+func transient(err error) error { return transientErr{err} }
+
+func isTransient(err error) bool {
+	var t transientErr
+	return errors.As(err, &t)
+}
+
 // load returns the stored states of a stack or fails the test.
-func load(t *testing.T, s StateStore, stack string) map[string]StepState {
+func load(t *testing.T, s domain.StepStore, stack string) map[string]domain.StepState {
 	t.Helper()
-	states, err := s.Load(context.Background(), stack)
+	states, err := s.LoadStackSteps(context.Background(), stack)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/fakeclock"
 )
 
 func TestFailureStopsSchedulingAndWaitsForRunningSteps(t *testing.T) {
@@ -13,15 +16,15 @@ func TestFailureStopsSchedulingAndWaitsForRunningSteps(t *testing.T) {
 	// Then nothing new may start, but slow's success must be recorded.
 	badFailed := make(chan struct{})
 	tl := newTally()
-	e := testEngine(&MemoryStore{}, newClock(false))
+	e := testEngine(&MemoryStore{}, fakeclock.New())
 	e.Progress = func(ev Event) {
-		if ev.Step == "bad" && ev.Status == StatusFailed {
+		if ev.Step == "bad" && ev.Status == domain.StepFailed {
 			close(badFailed)
 		}
 	}
-	g := Graph{
-		{Name: "bad", Ensure: func(ctx context.Context, r *Run) error { return errBoom }},
-		{Name: "slow", Ensure: func(ctx context.Context, r *Run) error {
+	g := domain.Graph{
+		{Name: "bad", Ensure: func(ctx context.Context, r domain.StepRun) error { return errBoom }},
+		{Name: "slow", Ensure: func(ctx context.Context, r domain.StepRun) error {
 			<-badFailed
 			tl.complete("slow")
 			return nil
@@ -29,12 +32,12 @@ func TestFailureStopsSchedulingAndWaitsForRunningSteps(t *testing.T) {
 		{Name: "after-slow", After: []string{"slow"}, Ensure: tl.ok("after-slow")},
 	}
 	err := e.Provision(context.Background(), "s1", g)
-	var se *StepError
+	var se *domain.StepError
 	if !errors.As(err, &se) || se.Step != "bad" || err.Error() != "step bad: boom" {
 		t.Fatalf("err = %v, want step bad: boom", err)
 	}
 	states := load(t, e.Store, "s1")
-	if states["slow"].Status != StatusDone {
+	if states["slow"].Status != domain.StepDone {
 		t.Errorf("slow is %s, want done: running steps finish", states["slow"].Status)
 	}
 	if tl.isComplete("after-slow") {
@@ -44,10 +47,10 @@ func TestFailureStopsSchedulingAndWaitsForRunningSteps(t *testing.T) {
 
 func TestIntentIsRecordedBeforeTheStepRuns(t *testing.T) {
 	store := &saveLog{}
-	e := testEngine(store, newClock(false))
-	g := Graph{{Name: "vpc", Ensure: func(ctx context.Context, r *Run) error {
-		st := load(t, store, r.StackID)["vpc"]
-		if st.Status != StatusRunning || st.Attempts != 1 || r.Attempt != 1 {
+	e := testEngine(store, fakeclock.New())
+	g := domain.Graph{{Name: "vpc", Ensure: func(ctx context.Context, r domain.StepRun) error {
+		st := load(t, store, "s1")["vpc"]
+		if st.Status != domain.StepRunning || st.Attempts != 1 {
 			return errors.New("no intent recorded before the call")
 		}
 		return nil
@@ -55,7 +58,7 @@ func TestIntentIsRecordedBeforeTheStepRuns(t *testing.T) {
 	if err := e.Provision(context.Background(), "s1", g); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := store.statuses("vpc"), []StepStatus{StatusRunning, StatusDone}; !slices.Equal(got, want) {
+	if got, want := store.statuses("vpc"), []domain.StepStatus{domain.StepRunning, domain.StepDone}; !slices.Equal(got, want) {
 		t.Errorf("saves %v, want %v", got, want)
 	}
 }
@@ -63,8 +66,8 @@ func TestIntentIsRecordedBeforeTheStepRuns(t *testing.T) {
 func TestNoCallWithoutRecordedIntent(t *testing.T) {
 	tl := newTally()
 	store := &saveLog{fail: errors.New("database is locked")}
-	err := testEngine(store, newClock(false)).Provision(context.Background(), "s1", Graph{{Name: "vpc", Ensure: tl.ok("vpc")}})
-	var se *StepError
+	err := testEngine(store, fakeclock.New()).Provision(context.Background(), "s1", domain.Graph{{Name: "vpc", Ensure: tl.ok("vpc")}})
+	var se *domain.StepError
 	if !errors.As(err, &se) || se.Step != "vpc" || err.Error() != "step vpc: recording intent: database is locked" {
 		t.Errorf("err = %v", err)
 	}
@@ -74,21 +77,21 @@ func TestNoCallWithoutRecordedIntent(t *testing.T) {
 }
 
 func TestCancelWhileWaitingReturnsPromptly(t *testing.T) {
-	clock := newClock(true)
+	clock := fakeclock.Manual()
 	store := &MemoryStore{}
 	e := testEngine(store, clock)
-	g := Graph{{Name: "cluster", Ensure: func(ctx context.Context, r *Run) error {
-		return NotReady(time.Hour, "CREATING")
+	g := domain.Graph{{Name: "cluster", Ensure: func(ctx context.Context, r domain.StepRun) error {
+		return domain.NotReady(time.Hour, "CREATING")
 	}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Provision(ctx, "s1", g) }()
-	clock.awaitSleepers(t, 1)
+	clock.AwaitSleepers(t, 1)
 	cancel()
 	if err := wait(t, done, "Provision"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if st := load(t, store, "s1")["cluster"]; st.Status != StatusWaiting {
+	if st := load(t, store, "s1")["cluster"]; st.Status != domain.StepWaiting {
 		t.Errorf("cluster is %s, want waiting: the next call picks it up", st.Status)
 	}
 }
@@ -96,15 +99,15 @@ func TestCancelWhileWaitingReturnsPromptly(t *testing.T) {
 func TestProvisionRefusesBadGraphs(t *testing.T) {
 	tests := []struct {
 		name string
-		g    Graph
+		g    domain.Graph
 		want string
 	}{
-		{"unknown dependency", Graph{{Name: "a", After: []string{"b"}, Ensure: newTally().ok("a")}}, `step "a" depends on unknown step "b"`},
-		{"no Ensure", Graph{{Name: "a"}}, `step "a" has no Ensure`},
+		{"unknown dependency", domain.Graph{{Name: "a", After: []string{"b"}, Ensure: newTally().ok("a")}}, `step "a" depends on unknown step "b"`},
+		{"no Ensure", domain.Graph{{Name: "a"}}, `step "a" has no Ensure`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := testEngine(&MemoryStore{}, newClock(false)).Provision(context.Background(), "s1", tt.g)
+			err := testEngine(&MemoryStore{}, fakeclock.New()).Provision(context.Background(), "s1", tt.g)
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("err = %v, want %s", err, tt.want)
 			}
@@ -113,22 +116,20 @@ func TestProvisionRefusesBadGraphs(t *testing.T) {
 }
 
 func TestStepsReportProgress(t *testing.T) {
-	clock := newClock(false)
+	clock := fakeclock.New()
 	e := testEngine(&MemoryStore{}, clock)
 	var events []Event
 	e.Progress = func(ev Event) { events = append(events, ev) }
-	g := Graph{{Name: "network", Ensure: func(ctx context.Context, r *Run) error {
+	g := domain.Graph{{Name: "network", Ensure: func(ctx context.Context, r domain.StepRun) error {
 		clock.Advance(time.Minute)
-		r.Report("cfn stack orchestera-s1-network: CREATE_IN_PROGRESS")
 		return nil
 	}}}
 	if err := e.Provision(context.Background(), "s1", g); err != nil {
 		t.Fatal(err)
 	}
 	want := []Event{
-		{Stack: "s1", Step: "network", Status: StatusRunning, Attempt: 1, At: clock.now.Add(-time.Minute)},
-		{Stack: "s1", Step: "network", Status: StatusRunning, Attempt: 1, Message: "cfn stack orchestera-s1-network: CREATE_IN_PROGRESS", At: clock.now, Elapsed: time.Minute},
-		{Stack: "s1", Step: "network", Status: StatusDone, Attempt: 1, At: clock.now, Elapsed: time.Minute},
+		{Stack: "s1", Step: "network", Status: domain.StepRunning, Attempt: 1, At: clock.Now().Add(-time.Minute)},
+		{Stack: "s1", Step: "network", Status: domain.StepDone, Attempt: 1, At: clock.Now(), Elapsed: time.Minute},
 	}
 	if !slices.Equal(events, want) {
 		t.Errorf("events\n%+v\nwant\n%+v", events, want)

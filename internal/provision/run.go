@@ -1,10 +1,11 @@
 package provision
 
 import (
-	"context"
 	"maps"
 	"sync"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 // Event is one line of a stack's progress, for logs and the stack's event
@@ -12,52 +13,28 @@ import (
 type Event struct {
 	Stack   string
 	Step    string
-	Status  StepStatus
+	Status  domain.StepStatus
 	Attempt int
 	Message string // why it waits or failed, or what a step reported
 	At      time.Time
 	Elapsed time.Duration // since the step's current try began
 }
 
-// Run is what a step sees while it runs: the stack, the outputs of the steps
-// before it, and a way to publish its own. Each call of a step gets its own
-// Run; the outputs behind it are shared by the whole graph and safe for
-// concurrent use.
-type Run struct {
-	StackID string
-	Step    string // the step being run
-	Attempt int    // 1 on the first call of the current try
-
-	// Progress publishes an event (Report is the short way). The engine
-	// calls its own hook from one goroutine at a time.
-	Progress func(Event)
-
-	status     StepStatus
-	startedAt  time.Time
-	clock      Clock
-	out        *outputs
-	checkpoint func(context.Context) error
+// run is what a step sees while it runs (a domain.StepRun). The outputs
+// behind it are shared by the whole graph and safe for concurrent use.
+type run struct {
+	step string
+	out  *outputs
 }
 
 // Output returns an output of a step, usually one this step depends on. A
-// step reads its own outputs too: a resumed step finds the ids it recorded
-// before a crash or failure there.
-func (r *Run) Output(step, key string) (string, bool) { return r.out.lookup(step, key) }
+// step reads its own outputs too: a resumed step finds what it recorded in
+// an earlier try.
+func (r run) Output(step, key string) (string, bool) { return r.out.lookup(step, key) }
 
 // SetOutput records an output of the current step, for the steps after it.
-// The engine stores it with the step's outcome; Checkpoint stores it now.
-func (r *Run) SetOutput(key, value string) { r.out.set(r.Step, key, value) }
-
-// Checkpoint saves the current step's outputs at once. Call it right after a
-// create call returns an id, so a crash before the step ends still leaves
-// the id to look the resource up by.
-func (r *Run) Checkpoint(ctx context.Context) error { return r.checkpoint(ctx) }
-
-// Report publishes a progress message for the current step.
-func (r *Run) Report(msg string) {
-	now := r.clock.Now()
-	r.Progress(Event{Step: r.Step, Status: r.status, Attempt: r.Attempt, Message: msg, At: now, Elapsed: now.Sub(r.startedAt)})
-}
+// The engine stores it with the step's outcome.
+func (r run) SetOutput(key, value string) { r.out.set(r.step, key, value) }
 
 // outputs holds every step's outputs for one Provision or Destroy call.
 type outputs struct {
@@ -65,7 +42,7 @@ type outputs struct {
 	m  map[string]map[string]string
 }
 
-func newOutputs(states map[string]StepState) *outputs {
+func newOutputs(states map[string]domain.StepState) *outputs {
 	o := &outputs{m: map[string]map[string]string{}}
 	for name, st := range states {
 		if len(st.Outputs) > 0 {

@@ -5,30 +5,32 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 // direction is what differs between Provision and Destroy.
 type direction struct {
-	verb    string     // for errors: "provisioning" or "destroying"
-	active  StepStatus // saved before each call
-	waiting StepStatus // saved when requeued
-	done    StepStatus
-	fn      func(Step) StepFunc
+	verb    string            // for errors: "provisioning" or "destroying"
+	active  domain.StepStatus // saved before each call
+	waiting domain.StepStatus // saved when requeued
+	done    domain.StepStatus
+	fn      func(domain.Step) domain.StepFunc
 	forget  bool // a finished step's outputs describe nothing any more
 }
 
 var (
-	provisioning = direction{verb: "provisioning", active: StatusRunning, waiting: StatusWaiting, done: StatusDone,
-		fn: func(s Step) StepFunc { return s.Ensure }}
-	destroying = direction{verb: "destroying", active: StatusDestroying, waiting: StatusDestroying, done: StatusDestroyed,
-		fn: func(s Step) StepFunc { return s.Destroy }, forget: true}
+	provisioning = direction{verb: "provisioning", active: domain.StepRunning, waiting: domain.StepWaiting, done: domain.StepDone,
+		fn: func(s domain.Step) domain.StepFunc { return s.Ensure }}
+	destroying = direction{verb: "destroying", active: domain.StepDestroying, waiting: domain.StepDestroying, done: domain.StepDestroyed,
+		fn: func(s domain.Step) domain.StepFunc { return s.Destroy }, forget: true}
 )
 
 // node is a step's place in one call. Only the scheduler's loop touches it;
 // attempts work on copies and send back what changed.
 type node struct {
-	step     Step
-	state    StepState
+	step     domain.Step
+	state    domain.StepState
 	blockers int      // dependencies not yet done
 	next     []string // the steps waiting for this one
 	failures int      // consecutive transient failures in this call
@@ -48,7 +50,7 @@ type report struct {
 	step     string
 	woke     bool // a requeued step's wait is over; err says if it was cut short
 	outcome  outcome
-	state    StepState
+	state    domain.StepState
 	failures int
 	after    time.Duration
 	err      error
@@ -57,12 +59,13 @@ type report struct {
 type scheduler struct {
 	stackID  string
 	dir      direction
-	clock    Clock
-	store    StateStore
+	clock    domain.Clock
+	store    domain.StepStore
 	retry    RetryPolicy
-	classify Classifier
+	classify func(error) bool
+	poll     time.Duration
 	parallel int
-	graph    Graph
+	graph    domain.Graph
 	nodes    map[string]*node
 	out      *outputs
 	reports  chan report
@@ -71,14 +74,14 @@ type scheduler struct {
 	progress   func(Event)
 }
 
-func newScheduler(e *Engine, stackID string, g Graph, d direction, states map[string]StepState) *scheduler {
+func newScheduler(e *Engine, stackID string, g domain.Graph, d direction, states map[string]domain.StepState) *scheduler {
 	s := &scheduler{
 		stackID: stackID, dir: d, clock: e.Clock, store: e.Store, retry: e.Retry.withDefaults(),
-		classify: e.Classify, parallel: e.MaxParallel, graph: g, nodes: make(map[string]*node, len(g)),
+		classify: e.Classify, poll: e.Poll, parallel: e.MaxParallel, graph: g, nodes: make(map[string]*node, len(g)),
 		out: newOutputs(states), reports: make(chan report), progress: e.Progress,
 	}
 	if s.clock == nil {
-		s.clock = realClock{}
+		s.clock = domain.RealClock
 	}
 	if s.parallel <= 0 {
 		s.parallel = len(g)
@@ -115,7 +118,7 @@ func (s *scheduler) run(ctx context.Context) error {
 			}
 		}
 	}
-	var stepErr *StepError
+	var stepErr *domain.StepError
 	running, waiting := 0, 0
 	for {
 		for stepErr == nil && ctx.Err() == nil && len(ready) > 0 && running < s.parallel {
@@ -159,7 +162,7 @@ func (s *scheduler) run(ctx context.Context) error {
 			}()
 		case failed:
 			if stepErr == nil {
-				stepErr = &StepError{Step: r.step, Err: r.err}
+				stepErr = &domain.StepError{Step: r.step, Err: r.err}
 				stopWaits()
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -18,7 +19,7 @@ import (
 
 // OpenSQLite opens (creating if needed) a SQLite database file with WAL,
 // foreign keys and a busy timeout, and migrates it.
-func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
@@ -32,21 +33,21 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	// (and re-prepare statements) all the time. WAL lets the readers share.
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	return open(ctx, db, isSQLiteUnique)
+	return open(ctx, db, isSQLiteUnique, opts)
 }
 
 // OpenPostgres connects to PostgreSQL and migrates the database.
-func OpenPostgres(ctx context.Context, databaseURL string) (*Store, error) {
+func OpenPostgres(ctx context.Context, databaseURL string, opts ...Option) (*Store, error) {
 	db, err := sql.Open("pgx", databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", RedactURL(databaseURL), err)
 	}
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
-	return open(ctx, db, isPostgresUnique)
+	return open(ctx, db, isPostgresUnique, opts)
 }
 
-func open(ctx context.Context, db *sql.DB, isUnique func(error) bool) (*Store, error) {
+func open(ctx context.Context, db *sql.DB, isUnique func(error) bool, opts []Option) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connecting to the database: %w", err)
@@ -56,7 +57,11 @@ func open(ctx context.Context, db *sql.DB, isUnique func(error) bool) (*Store, e
 		return nil, err
 	}
 	cache := &stmtCache{}
-	return &Store{queries: queries{q: prepared{db: db, cache: cache}, isUnique: isUnique}, db: db, cache: cache}, nil
+	s := &Store{queries: queries{q: prepared{db: db, cache: cache}, isUnique: isUnique}, db: db, cache: cache, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 func isSQLiteUnique(err error) bool {

@@ -26,9 +26,9 @@ func (s queries) ReleaseStackLease(ctx context.Context, stackID, owner string) e
 	return s.exec(ctx, "stack lease", "", `UPDATE stacks SET lease_owner = '', lease_until = 0 WHERE id = $1 AND lease_owner = $2`, stackID, owner)
 }
 
-func (s queries) LoadStackSteps(ctx context.Context, stackID string) ([]domain.StackStep, error) {
-	return list(ctx, s, func(r scanner) (domain.StackStep, error) {
-		var st domain.StackStep
+func (s queries) LoadStackSteps(ctx context.Context, stackID string) (map[string]domain.StepState, error) {
+	steps, err := list(ctx, s, func(r scanner) (domain.StepState, error) {
+		var st domain.StepState
 		var outputs string
 		var started, ended int64
 		if err := r.Scan(&st.Step, &st.Status, &outputs, &st.Attempts, &st.Error, &started, &ended); err != nil {
@@ -36,10 +36,18 @@ func (s queries) LoadStackSteps(ctx context.Context, stackID string) ([]domain.S
 		}
 		st.StartedAt, st.EndedAt = fromMS(started), fromMS(ended)
 		return st, json.Unmarshal([]byte(outputs), &st.Outputs)
-	}, `SELECT step, status, outputs, attempts, error, started_at, ended_at FROM stack_steps WHERE stack_id = $1 ORDER BY step`, stackID)
+	}, `SELECT step, status, outputs, attempts, error, started_at, ended_at FROM stack_steps WHERE stack_id = $1`, stackID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]domain.StepState, len(steps))
+	for _, st := range steps {
+		out[st.Step] = st
+	}
+	return out, nil
 }
 
-func (s queries) SaveStackStep(ctx context.Context, stackID string, st domain.StackStep) error {
+func (s queries) SaveStackStep(ctx context.Context, stackID string, st domain.StepState) error {
 	outputs, err := json.Marshal(st.Outputs)
 	if err != nil {
 		return err

@@ -15,7 +15,18 @@ type Store struct {
 	queries
 	db    *sql.DB
 	cache *stmtCache
+	now   func() time.Time
 }
+
+// Option configures a Store when it is opened.
+type Option func(*Store)
+
+// WithClock makes the store tell time with now (a fake clock in tests).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Now is the time at the store's resolution, milliseconds: timestamps made
+// from it read back exactly as they were written.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 var _ domain.Store = (*Store)(nil)
 

@@ -48,13 +48,13 @@ func testAWSStacks(t *testing.T, s domain.Store) {
 		t.Fatal("a released lease was not free")
 	}
 
-	step := domain.StackStep{Step: "network", Status: "running", Outputs: map[string]string{}, Attempts: 1, StartedAt: t0}
+	step := domain.StepState{Step: "network", Status: domain.StepRunning, Outputs: map[string]string{}, Attempts: 1, StartedAt: t0}
 	must(t, s.SaveStackStep(ctx, st.ID, step))
-	step.Status, step.Outputs, step.EndedAt = "done", map[string]string{"vpc_id": "vpc-1"}, t0.Add(time.Minute)
+	step.Status, step.Outputs, step.EndedAt = domain.StepDone, map[string]string{"vpc_id": "vpc-1"}, t0.Add(time.Minute)
 	must(t, s.SaveStackStep(ctx, st.ID, step))
 	steps, err := s.LoadStackSteps(ctx, st.ID)
 	must(t, err)
-	if len(steps) != 1 || steps[0].Status != "done" || steps[0].Outputs["vpc_id"] != "vpc-1" || !steps[0].EndedAt.Equal(t0.Add(time.Minute)) {
+	if got := steps["network"]; len(steps) != 1 || got.Status != domain.StepDone || got.Outputs["vpc_id"] != "vpc-1" || !got.EndedAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("LoadStackSteps = %+v", steps)
 	}
 	must(t, s.DeleteStackSteps(ctx, st.ID))

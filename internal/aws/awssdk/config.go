@@ -1,4 +1,4 @@
-package awsx
+package awssdk
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // DefaultRegion is used when neither a flag nor the environment or profile
@@ -45,17 +44,4 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		cfg.Region = DefaultRegion
 	}
 	return cfg, nil
-}
-
-// TestConfig talks to an emulator at endpoint with static test credentials,
-// ignoring the environment and shared config. It makes one attempt per call:
-// emulators answer unimplemented calls with a 500, which the SDK would
-// otherwise retry (emulator gap 15).
-func TestConfig(endpoint, region string) aws.Config {
-	return aws.Config{
-		Region:           region,
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "test-secret", ""),
-		BaseEndpoint:     aws.String(endpoint),
-		RetryMaxAttempts: 1,
-	}
 }

@@ -1,4 +1,4 @@
-package awsx
+package verify
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/orchestera/orchestera/internal/aws/assume"
+	"github.com/orchestera/orchestera/internal/aws/awssdk"
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
@@ -21,20 +23,21 @@ import (
 // assume assumes the role with the external ID. AccessDenied on a role
 // registered moments ago is retried with backoff while IAM propagates; the
 // evidence says that this happened.
-func (v *Verifier) assume(ctx context.Context, t domain.VerificationTarget) (aws.Config, domain.Check) {
+func (v *Verifier) assume(ctx context.Context, t domain.VerificationTarget, record assume.Recorder) (aws.Config, domain.Check) {
 	in := &sts.AssumeRoleInput{RoleArn: aws.String(t.RoleARN), ExternalId: aws.String(t.ExternalID),
-		RoleSessionName: aws.String(sessionName(t.OrgID, "verify")), DurationSeconds: aws.Int32(900)}
+		RoleSessionName: aws.String(assume.SessionName(t.OrgID, "verify")), DurationSeconds: aws.Int32(900)}
 	var out *sts.AssumeRoleOutput
 	var err error
 	retries, wait := 0, 2*time.Second
 	deadline := t.RegisteredAt.Add(v.Propagation)
+	platform := v.STS(assume.Audited(v.Platform, record))
 	for {
-		out, err = v.STS(v.Platform).AssumeRole(ctx, in)
-		if audited(t, "sts:AssumeRole", err) == nil || !IsAccessDenied(err) || v.Now().Add(wait).After(deadline) {
+		out, err = platform.AssumeRole(ctx, in)
+		if err == nil || !awssdk.IsAccessDenied(err) || v.Clock.Now().Add(wait).After(deadline) {
 			break
 		}
 		retries++
-		if v.Sleep(ctx, wait) != nil {
+		if v.Clock.Sleep(ctx, wait) != nil {
 			break
 		}
 		wait = min(wait*2, 20*time.Second)
@@ -46,7 +49,7 @@ func (v *Verifier) assume(ctx context.Context, t domain.VerificationTarget) (aws
 	if err != nil {
 		return aws.Config{}, assumeFailure(t, err, note)
 	}
-	cfg := v.Platform.Copy()
+	cfg := assume.Audited(v.Platform, record)
 	c := out.Credentials
 	cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
 	return cfg, domain.Check{Name: CheckAssumeRole, Status: domain.CheckPass,
@@ -64,21 +67,21 @@ func assumeFailure(t domain.VerificationTarget, err error, note string) domain.C
 	switch {
 	case strings.Contains(msg, "explicit deny") || strings.Contains(msg, "service control policy") || strings.Contains(msg, "permissions boundary"):
 		c.Fix = "a service control policy or permissions boundary denies sts:AssumeRole on this role: exempt OrchesteraAccessRole in AWS Organizations (management account) or remove the boundary"
-	case IsAccessDenied(err):
+	case awssdk.IsAccessDenied(err):
 		c.Fix = fmt.Sprintf("either the role %s does not exist (create it: orchestera aws bootstrap --external-id %s), "+
 			"or its trust policy does not trust account %s, or its sts:ExternalId differs; its trust policy must be exactly: %s",
 			t.RoleARN, t.ExternalID, t.PlatformAccountID, trustFix)
-	case ErrorCode(err) == "":
+	case awssdk.ErrorCode(err) == "":
 		c.Fix = "STS could not be reached from the platform; retry, and check the server's network and AWS credentials"
 	default:
-		c.Fix = "the platform's own AWS credentials were refused (" + ErrorCode(err) + "); check the server's AWS identity"
+		c.Fix = "the platform's own AWS credentials were refused (" + awssdk.ErrorCode(err) + "); check the server's AWS identity"
 	}
 	return c
 }
 
 func (v *Verifier) callerIdentity(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
 	out, err := v.STS(role).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if audited(t, "sts:GetCallerIdentity", err) != nil {
+	if err != nil {
 		return domain.Check{Name: CheckCallerIdentity, Status: domain.CheckFail, Evidence: explain(err), Fix: "retry; the assumed credentials were not accepted"}
 	}
 	got := aws.ToString(out.Account)
@@ -93,10 +96,10 @@ func (v *Verifier) callerIdentity(ctx context.Context, role aws.Config, t domain
 func (v *Verifier) trustPolicy(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
 	_, name, _ := domain.ParseRoleARN(t.RoleARN)
 	out, err := v.IAM(role).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	if audited(t, "iam:GetRole", err) != nil {
+	if err != nil {
 		return domain.Check{Name: CheckTrustPolicy, Status: domain.CheckFail, Evidence: explain(err), Fix: "OrchesteraAccessPolicy must allow iam:GetRole: orchestera aws policy"}
 	}
-	doc, err := decodeDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	doc, err := iampolicy.Decode(aws.ToString(out.Role.AssumeRolePolicyDocument))
 	if err != nil {
 		return domain.Check{Name: CheckTrustPolicy, Status: domain.CheckFail, Evidence: err.Error(), Fix: "replace the trust policy: orchestera aws trust-policy"}
 	}
@@ -125,19 +128,19 @@ func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.Ve
 	p := iam.NewListAttachedRolePoliciesPaginator(api, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
-		if audited(t, "iam:ListAttachedRolePolicies", err) != nil {
+		if err != nil {
 			return fail(err)
 		}
 		for _, ap := range page.AttachedPolicies {
 			pol, err := api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: ap.PolicyArn})
-			if audited(t, "iam:GetPolicy", err) != nil {
+			if err != nil {
 				return fail(err)
 			}
 			ver, err := api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: ap.PolicyArn, VersionId: pol.Policy.DefaultVersionId})
-			if audited(t, "iam:GetPolicyVersion", err) != nil {
+			if err != nil {
 				return fail(err)
 			}
-			doc, err := decodeDocument(aws.ToString(ver.PolicyVersion.Document))
+			doc, err := iampolicy.Decode(aws.ToString(ver.PolicyVersion.Document))
 			if err != nil {
 				return fail(err)
 			}
@@ -145,7 +148,7 @@ func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.Ve
 		}
 	}
 	inline, err := api.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	if audited(t, "iam:ListRolePolicies", err) != nil {
+	if err != nil {
 		return fail(err)
 	}
 	note := ""
@@ -164,8 +167,8 @@ func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.Ve
 }
 
 func (v *Verifier) regions(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
-	out, err := v.Regions(role, t.Regions[0]).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
-	if audited(t, "ec2:DescribeRegions", err) != nil {
+	out, err := v.EC2(role, t.Regions[0]).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+	if err != nil {
 		return domain.Check{Name: CheckRegions, Status: domain.CheckFail, Evidence: explain(err), Fix: "OrchesteraAccessPolicy must allow ec2:*: orchestera aws policy"}
 	}
 	status := map[string]string{}
@@ -179,9 +182,9 @@ func (v *Verifier) regions(ctx context.Context, role aws.Config, t domain.Verifi
 			return domain.Check{Name: CheckRegions, Status: domain.CheckFail, Evidence: r + " is not enabled in the account",
 				Fix: "enable " + r + " in the AWS console (Account > AWS Regions), or register the connection with another region"}
 		}
-		azs, err := v.Regions(role, r).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{
+		azs, err := v.EC2(role, r).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{
 			Filters: []ec2types.Filter{{Name: aws.String("zone-type"), Values: []string{"availability-zone"}}}})
-		if audited(t, "ec2:DescribeAvailabilityZones", err) != nil {
+		if err != nil {
 			return domain.Check{Name: CheckRegions, Status: domain.CheckFail, Evidence: r + ": " + explain(err), Fix: "OrchesteraAccessPolicy must allow ec2:*"}
 		}
 		var names []string

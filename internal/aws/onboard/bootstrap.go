@@ -1,17 +1,18 @@
-package awsx
+package onboard
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"regexp"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/orchestera/orchestera/internal/aws/awssdk"
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
@@ -35,11 +36,11 @@ var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 // OrchesteraAccessRole (trusting platformAccountID with externalID, with the
 // policy attached). It prints each action as it is taken; a rerun changes
 // nothing and says so.
-func Bootstrap(ctx context.Context, iamAPI IAMAPI, stsAPI STSAPI, externalID, platformAccountID string, out io.Writer) (Changes, error) {
+func Bootstrap(ctx context.Context, iamAPI awssdk.IAM, stsAPI awssdk.STS, externalID, platformAccountID string, out io.Writer) (Changes, error) {
 	if len(externalID) < 2 || len(externalID) > 1224 || !externalIDPattern.MatchString(externalID) {
 		return Changes{}, fmt.Errorf("external id %q: must be 2 to 1224 letters, digits or +=,.@:/-_", externalID)
 	}
-	if !accountIDPattern.MatchString(platformAccountID) {
+	if !domain.IsAccountID(platformAccountID) {
 		return Changes{}, fmt.Errorf("platform account id %q: must be 12 digits", platformAccountID)
 	}
 	who, err := stsAPI.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -49,14 +50,14 @@ func Bootstrap(ctx context.Context, iamAPI IAMAPI, stsAPI STSAPI, externalID, pl
 	acct, caller := aws.ToString(who.Account), aws.ToString(who.Arn)
 	fmt.Fprintf(out, "account %s (%s)\n", acct, caller)
 	r := &reporter{out: out}
-	c := Changes{AccountID: acct, PolicyARN: fmt.Sprintf("arn:%s:iam::%s:policy/%s", partition(caller), acct, iampolicy.AccessPolicyName)}
+	c := Changes{AccountID: acct, PolicyARN: fmt.Sprintf("arn:%s:iam::%s:policy/%s", awssdk.Partition(caller), acct, iampolicy.AccessPolicyName)}
 
 	var existing *types.Policy
 	got, err := iamAPI.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(c.PolicyARN)})
 	switch {
 	case err == nil:
 		existing = got.Policy
-	case !IsNotFound(err):
+	case !awssdk.IsNotFound(err):
 		return c, fmt.Errorf("reading policy %s: %w", c.PolicyARN, err)
 	}
 	if c.PolicyARN, err = ensurePolicy(ctx, iamAPI, existing, managedPolicy{
@@ -81,10 +82,10 @@ func Bootstrap(ctx context.Context, iamAPI IAMAPI, stsAPI STSAPI, externalID, pl
 
 // ensureAccessRole creates OrchesteraAccessRole with trust, or replaces its
 // trust policy when it differs, and returns the role's ARN.
-func ensureAccessRole(ctx context.Context, api IAMAPI, trust iampolicy.Document, platformAccountID string, r *reporter) (string, error) {
+func ensureAccessRole(ctx context.Context, api awssdk.IAM, trust iampolicy.Document, platformAccountID string, r *reporter) (string, error) {
 	name := iampolicy.AccessRoleName
 	got, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	if IsNotFound(err) {
+	if awssdk.IsNotFound(err) {
 		created, err := api.CreateRole(ctx, &iam.CreateRoleInput{
 			RoleName:                 aws.String(name),
 			AssumeRolePolicyDocument: aws.String(string(trust.JSON())),
@@ -102,8 +103,8 @@ func ensureAccessRole(ctx context.Context, api IAMAPI, trust iampolicy.Document,
 		return "", fmt.Errorf("reading role %s: %w", name, err)
 	}
 	arn := aws.ToString(got.Role.Arn)
-	current, parseErr := decodeDocument(aws.ToString(got.Role.AssumeRolePolicyDocument))
-	if parseErr == nil && sameDocument(current, trust) {
+	current, parseErr := iampolicy.Decode(aws.ToString(got.Role.AssumeRolePolicyDocument))
+	if parseErr == nil && iampolicy.Equal(current, trust) {
 		r.already("role %s already trusts account %s with the external id", arn, platformAccountID)
 		return arn, nil
 	}
@@ -112,7 +113,7 @@ func ensureAccessRole(ctx context.Context, api IAMAPI, trust iampolicy.Document,
 	}); err != nil {
 		return "", fmt.Errorf("updating the trust policy of role %s: %w", name, err)
 	}
-	why := describeChange(current, trust)
+	why := iampolicy.DescribeChange(current, trust)
 	if parseErr != nil {
 		why = "the old trust policy could not be read: " + parseErr.Error()
 	}
@@ -121,7 +122,7 @@ func ensureAccessRole(ctx context.Context, api IAMAPI, trust iampolicy.Document,
 }
 
 // ensureRolePolicy attaches the managed policy to the role unless it is.
-func ensureRolePolicy(ctx context.Context, api IAMAPI, role, policyARN string, r *reporter) error {
+func ensureRolePolicy(ctx context.Context, api awssdk.IAM, role, policyARN string, r *reporter) error {
 	pages := iam.NewListAttachedRolePoliciesPaginator(api, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -140,14 +141,6 @@ func ensureRolePolicy(ctx context.Context, api IAMAPI, role, policyARN string, r
 	}
 	r.did("attached policy %s to role %s", policyARN, role)
 	return nil
-}
-
-// partition is the partition of an ARN ("aws", "aws-cn", "aws-us-gov").
-func partition(arn string) string {
-	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && parts[1] != "" {
-		return parts[1]
-	}
-	return "aws"
 }
 
 // reporter prints actions as they are taken and keeps them; "already" lines

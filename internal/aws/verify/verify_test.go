@@ -1,9 +1,10 @@
-package awsx
+package verify
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/orchestera/orchestera/internal/awsx/mototest"
+	"github.com/orchestera/orchestera/internal/aws/awssdk"
+	"github.com/orchestera/orchestera/internal/aws/mototest"
+	"github.com/orchestera/orchestera/internal/aws/onboard"
 	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/fakeclock"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
@@ -74,18 +78,21 @@ func byName(checks []domain.Check) map[string]domain.Check {
 
 func TestVerifyAgainstMoto(t *testing.T) {
 	s := mototest.Start(t)
-	platformCfg := TestConfig(s.URL, "us-east-1")
+	platformCfg := s.Config("us-east-1")
 	member, memberCfg := memberAccount(t, platformCfg)
 	ctx := context.Background()
 	const externalID = "ext-3f5qw2k7xlmaa4zd3f5qw2k7"
-	bootstrap(t, memberCfg, externalID, mototest.AccountID) // the customer creates the role, trusting the platform
+	// The customer creates the role, trusting the platform.
+	if _, err := onboard.Bootstrap(ctx, iam.NewFromConfig(memberCfg), sts.NewFromConfig(memberCfg), externalID, mototest.AccountID, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 
 	target := func(a *auditLog) domain.VerificationTarget {
 		return domain.VerificationTarget{OrgID: "org_test", ConnectionID: "conn_test", AccountID: member, ExternalID: externalID,
 			RoleARN:           "arn:aws:iam::" + member + ":role/" + iampolicy.AccessRoleName,
 			PlatformAccountID: mototest.AccountID, Regions: []string{"us-east-1"}, RegisteredAt: time.Now().Add(-time.Hour), Audit: a.record}
 	}
-	v := NewVerifier(platformCfg)
+	v := New(platformCfg)
 
 	t.Run("a role made as the guide says is verified", func(t *testing.T) {
 		a := &auditLog{}
@@ -194,8 +201,8 @@ func TestAssumeRoleFailuresAreClassified(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := &fakeSTS{errs: []error{c.err}}
-			v := NewVerifier(aws.Config{})
-			v.STS = func(aws.Config) VerifySTSAPI { return f }
+			v := New(aws.Config{})
+			v.STS = func(aws.Config) awssdk.STS { return f }
 			checks := v.Verify(context.Background(), target)
 			got := byName(checks)
 			if a := got[CheckAssumeRole]; a.Status != domain.CheckFail || !strings.Contains(a.Fix, c.want) {
@@ -217,16 +224,19 @@ func TestAccessDeniedOnANewRoleIsRetriedWhileIAMPropagates(t *testing.T) {
 	target := domain.VerificationTarget{OrgID: "org_x", RoleARN: "arn:aws:iam::111122223333:role/OrchesteraAccessRole", AccountID: "111122223333",
 		ExternalID: "ext-1", PlatformAccountID: "017059471480", Regions: []string{"us-east-1"}, RegisteredAt: time.Now()}
 	f := &fakeSTS{errs: []error{denied("not authorized"), denied("not authorized"), denied("not authorized"), denied("not authorized"), denied("not authorized")}}
-	var waited time.Duration
-	clock := target.RegisteredAt
-	v := NewVerifier(aws.Config{})
-	v.STS = func(aws.Config) VerifySTSAPI { return f }
+	clock := fakeclock.New()
+	target.RegisteredAt = clock.Now()
+	v := New(aws.Config{})
+	v.STS = func(aws.Config) awssdk.STS { return f }
 	v.Propagation = 30 * time.Second
-	v.Now = func() time.Time { return clock }
-	v.Sleep = func(_ context.Context, d time.Duration) error { waited += d; clock = clock.Add(d); return nil } // a fake clock
+	v.Clock = clock
 	a := byName(v.Verify(context.Background(), target))[CheckAssumeRole]
 	if f.calls < 3 || !strings.Contains(a.Evidence, "while IAM changes to a just-registered role propagate") {
 		t.Fatalf("calls %d, evidence %q", f.calls, a.Evidence)
+	}
+	var waited time.Duration
+	for _, d := range clock.Sleeps() {
+		waited += d
 	}
 	if waited > 30*time.Second {
 		t.Fatalf("waited %s, more than the propagation window", waited)
@@ -234,7 +244,7 @@ func TestAccessDeniedOnANewRoleIsRetriedWhileIAMPropagates(t *testing.T) {
 }
 
 func TestBadARNSkipsEverything(t *testing.T) {
-	checks := NewVerifier(aws.Config{}).Verify(context.Background(), domain.VerificationTarget{RoleARN: "arn:aws:iam::1:user/x"})
+	checks := New(aws.Config{}).Verify(context.Background(), domain.VerificationTarget{RoleARN: "arn:aws:iam::1:user/x"})
 	if checks[0].Status != domain.CheckFail || len(checks) != 6 || checks[5].Status != domain.CheckSkip {
 		t.Fatalf("checks = %+v", checks)
 	}

@@ -1,4 +1,4 @@
-package awsx
+package onboard
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
+	"github.com/orchestera/orchestera/internal/aws/awssdk"
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
@@ -25,6 +27,7 @@ type ManagementOptions struct {
 	Email, Name     string // of the account to create; Name defaults to iampolicy.MemberAccountName
 	Users           []string
 	PollEvery       time.Duration // how often to check account creation; 0 means 10s
+	Clock           domain.Clock  // nil: the real clock
 }
 
 // BootstrapManagement does, in the management account the credentials belong
@@ -35,7 +38,7 @@ type ManagementOptions struct {
 // the users to the group. Every named user must exist: otherwise nothing is
 // changed. It prints each action and, for what was in place, an "already"
 // line, and returns the member account id.
-func BootstrapManagement(ctx context.Context, iamAPI IAMAPI, orgs OrgsAPI, opts ManagementOptions, out io.Writer) (string, error) {
+func BootstrapManagement(ctx context.Context, iamAPI awssdk.IAM, orgs awssdk.Organizations, opts ManagementOptions, out io.Writer) (string, error) {
 	users, err := opts.validate()
 	if err != nil {
 		return "", err
@@ -77,7 +80,7 @@ func (o ManagementOptions) validate() ([]string, error) {
 		return nil, errors.New("give either a member account id or ask to create the member account, not both")
 	case o.CreateMember && !strings.Contains(o.Email, "@"):
 		return nil, fmt.Errorf("creating the member account needs its email address, got %q", o.Email)
-	case !o.CreateMember && !accountIDPattern.MatchString(o.MemberAccountID):
+	case !o.CreateMember && !domain.IsAccountID(o.MemberAccountID):
 		return nil, fmt.Errorf("member account id %q: must be 12 digits", o.MemberAccountID)
 	}
 	seen := map[string]bool{}
@@ -92,12 +95,12 @@ func (o ManagementOptions) validate() ([]string, error) {
 }
 
 // checkUsers fails naming every user that does not exist.
-func checkUsers(ctx context.Context, api IAMAPI, users []string) error {
+func checkUsers(ctx context.Context, api awssdk.IAM, users []string) error {
 	var missing []string
 	for _, u := range users {
 		_, err := api.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(u)})
 		switch {
-		case IsNotFound(err):
+		case awssdk.IsNotFound(err):
 			missing = append(missing, u)
 		case err != nil:
 			return fmt.Errorf("reading IAM user %s: %w", u, err)
@@ -115,7 +118,7 @@ func checkUsers(ctx context.Context, api IAMAPI, users []string) error {
 // ensureMemberAccount returns the organization's account with opts.Email,
 // waits for a creation already under way for opts.Name, or creates the
 // account with OrganizationAccountAccessRole and waits for it.
-func ensureMemberAccount(ctx context.Context, orgs OrgsAPI, opts ManagementOptions, r *reporter) (string, error) {
+func ensureMemberAccount(ctx context.Context, orgs awssdk.Organizations, opts ManagementOptions, r *reporter) (string, error) {
 	name := opts.Name
 	if name == "" {
 		name = iampolicy.MemberAccountName
@@ -165,7 +168,7 @@ func ensureMemberAccount(ctx context.Context, orgs OrgsAPI, opts ManagementOptio
 		status = created.CreateAccountStatus
 		r.note("creating account %q <%s> (request %s)", name, opts.Email, aws.ToString(status.Id))
 	}
-	status, err := waitForAccount(ctx, orgs, status, opts.PollEvery, r)
+	status, err := waitForAccount(ctx, orgs, status, opts, r)
 	if err != nil {
 		return "", err
 	}
@@ -179,28 +182,28 @@ func ensureMemberAccount(ctx context.Context, orgs OrgsAPI, opts ManagementOptio
 
 // waitForAccount polls DescribeCreateAccountStatus until the creation ends
 // or ctx does. It prints the state when it changes and every 30 seconds.
-func waitForAccount(ctx context.Context, orgs OrgsAPI, s *orgtypes.CreateAccountStatus, every time.Duration, r *reporter) (*orgtypes.CreateAccountStatus, error) {
+func waitForAccount(ctx context.Context, orgs awssdk.Organizations, s *orgtypes.CreateAccountStatus, opts ManagementOptions, r *reporter) (*orgtypes.CreateAccountStatus, error) {
+	every, clock := opts.PollEvery, opts.Clock
 	if every <= 0 {
 		every = 10 * time.Second
 	}
-	start, printed := time.Now(), time.Now()
-	last := s.State
+	if clock == nil {
+		clock = domain.RealClock
+	}
+	start := clock.Now()
+	printed, last := start, s.State
 	for s.State == orgtypes.CreateAccountStateInProgress {
-		timer := time.NewTimer(every)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("waiting for account creation %s: %w (it goes on in AWS: run this again to pick the account up)", aws.ToString(s.Id), ctx.Err())
-		case <-timer.C:
+		if err := clock.Sleep(ctx, every); err != nil {
+			return nil, fmt.Errorf("waiting for account creation %s: %w (it goes on in AWS: run this again to pick the account up)", aws.ToString(s.Id), err)
 		}
 		got, err := orgs.DescribeCreateAccountStatus(ctx, &organizations.DescribeCreateAccountStatusInput{CreateAccountRequestId: s.Id})
 		if err != nil {
 			return nil, orgsError(fmt.Sprintf("checking account creation %s", aws.ToString(s.Id)), err)
 		}
 		s = got.CreateAccountStatus
-		if s.State != last || time.Since(printed) >= 30*time.Second {
-			r.note("account creation %s: %s after %s", aws.ToString(s.Id), s.State, time.Since(start).Round(time.Second))
-			last, printed = s.State, time.Now()
+		if now := clock.Now(); s.State != last || now.Sub(printed) >= 30*time.Second {
+			r.note("account creation %s: %s after %s", aws.ToString(s.Id), s.State, now.Sub(start).Round(time.Second))
+			last, printed = s.State, now
 		}
 	}
 	return s, nil
@@ -219,17 +222,17 @@ func failureHint(reason orgtypes.CreateAccountFailureReason) string {
 // orgsError wraps err, saying what to do when the credentials are not the
 // organization's management account's.
 func orgsError(doing string, err error) error {
-	switch code := ErrorCode(err); {
+	switch code := awssdk.ErrorCode(err); {
 	case code == "AWSOrganizationsNotInUseException":
 		return fmt.Errorf("%s: these credentials' account has no AWS Organization: create one first (customer guide, \"Convert your root account to a management account\"): %w", doing, err)
-	case IsAccessDenied(err):
+	case awssdk.IsAccessDenied(err):
 		return fmt.Errorf("%s: use credentials of the organization's management account: %w", doing, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
 
 // findLocalPolicy finds a customer managed policy by name, or returns nil.
-func findLocalPolicy(ctx context.Context, api IAMAPI, name string) (*iamtypes.Policy, error) {
+func findLocalPolicy(ctx context.Context, api awssdk.IAM, name string) (*iamtypes.Policy, error) {
 	pages := iam.NewListPoliciesPaginator(api, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -247,13 +250,13 @@ func findLocalPolicy(ctx context.Context, api IAMAPI, name string) (*iamtypes.Po
 
 // ensureAdminGroup creates orchestera-admin-group, attaches the policies and
 // adds the users, each only when missing.
-func ensureAdminGroup(ctx context.Context, api IAMAPI, policyARNs, users []string, r *reporter) error {
+func ensureAdminGroup(ctx context.Context, api awssdk.IAM, policyARNs, users []string, r *reporter) error {
 	group := iampolicy.AdminGroupName
 	members := map[string]bool{}
 	pages := iam.NewGetGroupPaginator(api, &iam.GetGroupInput{GroupName: aws.String(group)})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
-		if IsNotFound(err) {
+		if awssdk.IsNotFound(err) {
 			if _, err := api.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(group)}); err != nil {
 				return fmt.Errorf("creating group %s: %w", group, err)
 			}

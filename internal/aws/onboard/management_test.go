@@ -1,4 +1,4 @@
-package awsx
+package onboard
 
 import (
 	"bytes"
@@ -14,17 +14,19 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/orchestera/orchestera/internal/awsx/mototest"
+	"github.com/orchestera/orchestera/internal/aws/awssdk"
+	"github.com/orchestera/orchestera/internal/aws/mototest"
+	"github.com/orchestera/orchestera/internal/fakeclock"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
 var motoManagementPolicyARN = "arn:aws:iam::" + mototest.AccountID + ":policy/" + iampolicy.ManagementPolicyName
 
-func runManagement(t *testing.T, api IAMAPI, orgs OrgsAPI, opts ManagementOptions) (string, string, error) {
+func runManagement(t *testing.T, api awssdk.IAM, orgs awssdk.Organizations, opts ManagementOptions) (string, string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	if opts.PollEvery == 0 {
-		opts.PollEvery = time.Millisecond
+	if opts.Clock == nil {
+		opts.Clock = fakeclock.New() // account creation's polls take no time
 	}
 	id, err := BootstrapManagement(context.Background(), api, orgs, opts, &out)
 	return id, out.String(), err
@@ -47,7 +49,7 @@ func newMotoOrganization(t *testing.T, cfg aws.Config, users ...string) {
 
 func TestBootstrapManagementAgainstMoto(t *testing.T) {
 	s := mototest.Start(t)
-	cfg := TestConfig(s.URL, "us-east-1")
+	cfg := s.Config("us-east-1")
 	ctx := context.Background()
 	api, orgs := iam.NewFromConfig(cfg), organizations.NewFromConfig(cfg)
 	newMotoOrganization(t, cfg, "alice", "bob")
@@ -72,7 +74,7 @@ func TestBootstrapManagementAgainstMoto(t *testing.T) {
 		if strings.Count(out, "added user alice") != 1 {
 			t.Errorf("alice added twice:\n%s", out)
 		}
-		if doc := defaultPolicyDocument(t, api, motoManagementPolicyARN); !sameDocument(doc, iampolicy.ManagementPolicy(member)) {
+		if doc := defaultPolicyDocument(t, api, motoManagementPolicyARN); !iampolicy.Equal(doc, iampolicy.ManagementPolicy(member)) {
 			t.Fatalf("policy = %s", doc.JSON())
 		}
 		g, err := api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(iampolicy.AdminGroupName)})
@@ -128,7 +130,7 @@ func TestBootstrapManagementAgainstMoto(t *testing.T) {
 
 func TestBootstrapManagementRefusesMissingUsersBeforeAnyChange(t *testing.T) {
 	s := mototest.Start(t)
-	cfg := TestConfig(s.URL, "us-east-1")
+	cfg := s.Config("us-east-1")
 	ctx := context.Background()
 	api, orgs := iam.NewFromConfig(cfg), organizations.NewFromConfig(cfg)
 	newMotoOrganization(t, cfg, "alice")
@@ -147,14 +149,14 @@ func TestBootstrapManagementRefusesMissingUsersBeforeAnyChange(t *testing.T) {
 	if p, err := findLocalPolicy(ctx, api, iampolicy.ManagementPolicyName); p != nil || err != nil {
 		t.Fatalf("policy = %v, %v", p, err)
 	}
-	if _, err := api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(iampolicy.AdminGroupName)}); !IsNotFound(err) {
+	if _, err := api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(iampolicy.AdminGroupName)}); !awssdk.IsNotFound(err) {
 		t.Fatalf("GetGroup = %v", err)
 	}
 }
 
 func TestBootstrapManagementNeedsAnOrganization(t *testing.T) {
 	s := mototest.Start(t)
-	cfg := TestConfig(s.URL, "us-east-1")
+	cfg := s.Config("us-east-1")
 	_, _, err := runManagement(t, iam.NewFromConfig(cfg), organizations.NewFromConfig(cfg), ManagementOptions{CreateMember: true, Email: "sparklith@example.com"})
 	if err == nil || !strings.Contains(err.Error(), "has no AWS Organization: create one first") {
 		t.Fatalf("err = %v", err)
@@ -184,13 +186,13 @@ func TestManagementOptionsValidate(t *testing.T) {
 // answers SUCCEEDED at once and never fails (not even for an email another
 // account uses), so these paths can only be shown with a fake.
 type fakeAccountCreation struct {
-	OrgsAPI                                 // nil: any other call panics
-	pending  []orgtypes.CreateAccountStatus // ListCreateAccountStatus
-	states   []orgtypes.CreateAccountState  // DescribeCreateAccountStatus answers, in order
-	reason   orgtypes.CreateAccountFailureReason
-	created  int
-	describe int
-	onCreate func()
+	awssdk.Organizations                                // nil: any other call panics
+	pending              []orgtypes.CreateAccountStatus // ListCreateAccountStatus
+	states               []orgtypes.CreateAccountState  // DescribeCreateAccountStatus answers, in order
+	reason               orgtypes.CreateAccountFailureReason
+	created              int
+	describe             int
+	onCreate             func()
 }
 
 func (f *fakeAccountCreation) ListAccounts(context.Context, *organizations.ListAccountsInput, ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error) {
@@ -255,7 +257,7 @@ func TestAccountCreationWaitStopsWithTheContext(t *testing.T) {
 // second account.
 func TestAccountCreationInProgressIsResumed(t *testing.T) {
 	s := mototest.Start(t)
-	cfg := TestConfig(s.URL, "us-east-1")
+	cfg := s.Config("us-east-1")
 	orgs := &fakeAccountCreation{
 		pending: []orgtypes.CreateAccountStatus{{Id: aws.String("car-9"), AccountName: aws.String(iampolicy.MemberAccountName), State: "IN_PROGRESS"}},
 		states:  []orgtypes.CreateAccountState{"SUCCEEDED"},

@@ -1,4 +1,4 @@
-package provision
+package domain
 
 import "time"
 
@@ -50,9 +50,9 @@ func ETA(g Graph, states map[string]StepState, history map[string]time.Duration,
 			d = s.Estimate
 		}
 		switch st := states[s.Name]; st.Status {
-		case StatusDone:
+		case StepDone:
 			d = 0
-		case StatusRunning, StatusWaiting:
+		case StepRunning, StepWaiting:
 			if !st.StartedAt.IsZero() {
 				d = max(0, d-now.Sub(st.StartedAt))
 			}

@@ -1,36 +1,10 @@
-package provision
+package domain
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 )
-
-// StepFunc does one step's work for the stack in s. Ensure functions make
-// the world match the step's intent whatever state they find it in (done,
-// half done, never started); Destroy functions remove what the step owns and
-// treat "already gone" as success.
-type StepFunc func(ctx context.Context, s *Run) error
-
-// Step is one node of a Graph.
-type Step struct {
-	Name    string
-	After   []string // the steps that must be done before this one starts
-	Ensure  StepFunc
-	Destroy StepFunc // nil when the step leaves nothing to remove
-
-	// For plans and ETAs only; the engine does not read them.
-	Actions   []string      // IAM actions the step needs
-	Resources []string      // what it creates, such as "AWS::EC2::VPC"
-	Estimate  time.Duration // typical duration, until history knows better
-}
-
-// Graph is the steps of one stack, in any order: After alone decides what
-// runs when. Where several steps are ready at once they start in Graph
-// order.
-type Graph []Step
 
 // Validate reports steps without names, duplicate names, dependencies on
 // unknown steps and cycles, naming the steps involved.

@@ -1,7 +1,8 @@
-package awsx
+package awssdk
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/aws/smithy-go"
 )
@@ -54,4 +55,28 @@ func IsAccessDenied(err error) bool {
 	}
 	var status interface{ HTTPStatusCode() int }
 	return (code == "" || code == "UnknownError") && errors.As(err, &status) && status.HTTPStatusCode() == 403
+}
+
+// IsThrottled reports what is worth retrying with backoff: throttling,
+// AWS-side faults, and a role created moments ago that EKS cannot assume
+// yet (IAM is eventually consistent).
+func IsThrottled(err error) bool {
+	switch ErrorCode(err) {
+	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "ServiceUnavailable",
+		"ServiceUnavailableException", "InternalFailure", "InternalError", "RequestTimeout":
+		return true
+	case "InvalidParameterException":
+		msg := strings.ToLower(err.Error())
+		return strings.Contains(msg, "role") && (strings.Contains(msg, "assume") || strings.Contains(msg, "does not exist"))
+	}
+	return false
+}
+
+// Message is the AWS error message of err, or err's text.
+func Message(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorMessage() != "" {
+		return ae.ErrorMessage()
+	}
+	return err.Error()
 }

@@ -1,9 +1,8 @@
-package awsx
+package verify
 
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/orchestera/orchestera/internal/aws/awssdk"
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
@@ -26,28 +26,6 @@ const (
 	CheckRegions        = "regions"
 )
 
-// VerifySTSAPI is what verification asks STS: AssumeRole as the platform,
-// GetCallerIdentity as the role.
-type VerifySTSAPI interface {
-	AssumeRole(context.Context, *sts.AssumeRoleInput, ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
-	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
-}
-
-// RoleReadAPI is what the verification reads as the customer's role.
-type RoleReadAPI interface {
-	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
-	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
-	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
-	GetPolicy(context.Context, *iam.GetPolicyInput, ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
-	GetPolicyVersion(context.Context, *iam.GetPolicyVersionInput, ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
-}
-
-// RegionAPI reads regions and availability zones.
-type RegionAPI interface {
-	DescribeRegions(context.Context, *ec2.DescribeRegionsInput, ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
-	DescribeAvailabilityZones(context.Context, *ec2.DescribeAvailabilityZonesInput, ...func(*ec2.Options)) (*ec2.DescribeAvailabilityZonesOutput, error)
-}
-
 // Verifier implements domain.RoleVerifier with the AWS SDK: it assumes the
 // customer's role from the platform identity and checks what the guide asks.
 type Verifier struct {
@@ -56,37 +34,25 @@ type Verifier struct {
 	// Propagation is how long AccessDenied is retried on a role registered
 	// less than that long ago: IAM changes take time to reach STS.
 	Propagation time.Duration
-	// Sleep waits between retries and Now tells the time; tests replace
-	// both with a fake clock.
-	Sleep func(context.Context, time.Duration) error
-	Now   func() time.Time
+	// Clock waits between retries; tests use a fake one.
+	Clock domain.Clock
 
-	// Clients, replaceable by fakes in tests.
-	STS     func(aws.Config) VerifySTSAPI
-	IAM     func(aws.Config) RoleReadAPI
-	Regions func(cfg aws.Config, region string) RegionAPI
+	// Clients, replaceable by fakes in tests. Each gets a configuration
+	// that audits its calls.
+	STS func(aws.Config) awssdk.STS
+	IAM func(aws.Config) awssdk.IAM
+	EC2 func(cfg aws.Config, region string) awssdk.EC2
 }
 
-// NewVerifier returns a Verifier that uses the SDK's clients.
-func NewVerifier(platform aws.Config) *Verifier {
+// New returns a Verifier that uses the SDK's clients.
+func New(platform aws.Config) *Verifier {
 	return &Verifier{
-		Platform: platform, Propagation: 2 * time.Minute, Sleep: sleepCtx, Now: time.Now,
-		STS: func(c aws.Config) VerifySTSAPI { return sts.NewFromConfig(c) },
-		IAM: func(c aws.Config) RoleReadAPI { return iam.NewFromConfig(c) },
-		Regions: func(c aws.Config, region string) RegionAPI {
+		Platform: platform, Propagation: 2 * time.Minute, Clock: domain.RealClock,
+		STS: func(c aws.Config) awssdk.STS { return sts.NewFromConfig(c) },
+		IAM: func(c aws.Config) awssdk.IAM { return iam.NewFromConfig(c) },
+		EC2: func(c aws.Config, region string) awssdk.EC2 {
 			return ec2.NewFromConfig(c, func(o *ec2.Options) { o.Region = region })
 		},
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
@@ -101,7 +67,12 @@ func (v *Verifier) Verify(ctx context.Context, t domain.VerificationTarget) []do
 	if arn.Status != domain.CheckPass {
 		return append([]domain.Check{arn}, skipped(dependents, CheckARN)...)
 	}
-	role, assumed := v.assume(ctx, t)
+	record := func(_ context.Context, action, outcome string) {
+		if t.Audit != nil {
+			t.Audit(action, outcome)
+		}
+	}
+	role, assumed := v.assume(ctx, t, record)
 	if assumed.Status != domain.CheckPass {
 		return append([]domain.Check{arn, assumed}, skipped(dependents[1:], CheckAssumeRole)...)
 	}
@@ -136,32 +107,6 @@ func skipped(names []string, after string) []domain.Check {
 		out[i] = domain.Check{Name: n, Status: domain.CheckSkip, Evidence: "not run: " + after + " failed"}
 	}
 	return out
-}
-
-// audited records a call made for the target and passes its error on.
-func audited(t domain.VerificationTarget, action string, err error) error {
-	outcome := "ok"
-	if err != nil {
-		if outcome = ErrorCode(err); outcome == "" {
-			outcome = "error"
-		}
-	}
-	if t.Audit != nil {
-		t.Audit(action, outcome)
-	}
-	return err
-}
-
-var sessionUnsafe = regexp.MustCompile(`[^\w+=,.@-]`)
-
-// sessionName identifies organization and operation in the customer's
-// CloudTrail: orchestera-<org id>-verify, within STS's 64 characters.
-func sessionName(orgID, operation string) string {
-	name := sessionUnsafe.ReplaceAllString("orchestera-"+orgID+"-"+operation, "-")
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	return name
 }
 
 func explain(err error) string {

@@ -1,4 +1,4 @@
-package provision
+package domain
 
 import (
 	"reflect"
@@ -52,20 +52,20 @@ func TestETA(t *testing.T) {
 		want   time.Duration
 	}{
 		{"nothing started", nil, 7 * time.Minute},
-		{"a done", map[string]StepState{"a": {Status: StatusDone}}, 6 * time.Minute},
+		{"a done", map[string]StepState{"a": {Status: StepDone}}, 6 * time.Minute},
 		{"b two minutes in", map[string]StepState{
-			"a": {Status: StatusDone},
-			"b": {Status: StatusRunning, StartedAt: now.Add(-2 * time.Minute)},
+			"a": {Status: StepDone},
+			"b": {Status: StepRunning, StartedAt: now.Add(-2 * time.Minute)},
 		}, 4 * time.Minute},
 		{"b waiting, overdue: c's branch decides", map[string]StepState{
-			"a": {Status: StatusDone},
-			"b": {Status: StatusWaiting, StartedAt: now.Add(-10 * time.Minute)},
+			"a": {Status: StepDone},
+			"b": {Status: StepWaiting, StartedAt: now.Add(-10 * time.Minute)},
 		}, 3 * time.Minute},
 		{"b failed: all of it again", map[string]StepState{
-			"a": {Status: StatusDone},
-			"b": {Status: StatusFailed, StartedAt: now.Add(-2 * time.Minute)},
+			"a": {Status: StepDone},
+			"b": {Status: StepFailed, StartedAt: now.Add(-2 * time.Minute)},
 		}, 6 * time.Minute},
-		{"all done", map[string]StepState{"a": {Status: StatusDone}, "b": {Status: StatusDone}, "c": {Status: StatusDone}, "d": {Status: StatusDone}}, 0},
+		{"all done", map[string]StepState{"a": {Status: StepDone}, "b": {Status: StepDone}, "c": {Status: StepDone}, "d": {Status: StepDone}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,23 +1,18 @@
-package awsx
+package onboard
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/orchestera/orchestera/internal/awsx/mototest"
+	"github.com/orchestera/orchestera/internal/aws/mototest"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
@@ -51,7 +46,7 @@ func wantOutput(t *testing.T, out string, want ...string) {
 
 func TestBootstrapAgainstMoto(t *testing.T) {
 	s := mototest.Start(t)
-	cfg := TestConfig(s.URL, "us-east-1")
+	cfg := s.Config("us-east-1")
 	ctx := context.Background()
 	api := iam.NewFromConfig(cfg)
 
@@ -69,8 +64,8 @@ func TestBootstrapAgainstMoto(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		trust, err := decodeDocument(aws.ToString(role.Role.AssumeRolePolicyDocument))
-		if err != nil || !sameDocument(trust, iampolicy.TrustPolicy(testPlatformID, "org-ext-1")) {
+		trust, err := iampolicy.Decode(aws.ToString(role.Role.AssumeRolePolicyDocument))
+		if err != nil || !iampolicy.Equal(trust, iampolicy.TrustPolicy(testPlatformID, "org-ext-1")) {
 			t.Fatalf("trust policy = %s (%v)", trust.JSON(), err)
 		}
 		if !hasManagedByTag(role.Role.Tags) {
@@ -83,7 +78,7 @@ func TestBootstrapAgainstMoto(t *testing.T) {
 		if !hasManagedByTag(pol.Policy.Tags) {
 			t.Errorf("policy tags = %v", pol.Policy.Tags)
 		}
-		if doc := defaultPolicyDocument(t, api, motoAccessPolicyARN); !sameDocument(doc, iampolicy.AccessPolicy()) {
+		if doc := defaultPolicyDocument(t, api, motoAccessPolicyARN); !iampolicy.Equal(doc, iampolicy.AccessPolicy()) {
 			t.Fatalf("policy document = %s", doc.JSON())
 		}
 	})
@@ -111,7 +106,7 @@ func TestBootstrapAgainstMoto(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if trust, _ := decodeDocument(aws.ToString(role.Role.AssumeRolePolicyDocument)); !sameDocument(trust, iampolicy.TrustPolicy("111122223333", "org-ext-2")) {
+		if trust, _ := iampolicy.Decode(aws.ToString(role.Role.AssumeRolePolicyDocument)); !iampolicy.Equal(trust, iampolicy.TrustPolicy("111122223333", "org-ext-2")) {
 			t.Fatalf("trust policy = %s", trust.JSON())
 		}
 	})
@@ -136,7 +131,7 @@ func TestBootstrapAgainstMoto(t *testing.T) {
 		setDefaultPolicyVersion(t, api, motoAccessPolicyARN, allowDoc([]string{"ec2:*", "eks:*", "s3:*"}))
 		_, out := bootstrap(t, cfg, "org-ext-2", "111122223333")
 		wantOutput(t, out, "updated policy "+motoAccessPolicyARN+": version v", "is now the default (adds cloudformation:*, ", " more; removes s3:*)")
-		if doc := defaultPolicyDocument(t, api, motoAccessPolicyARN); !sameDocument(doc, iampolicy.AccessPolicy()) {
+		if doc := defaultPolicyDocument(t, api, motoAccessPolicyARN); !iampolicy.Equal(doc, iampolicy.AccessPolicy()) {
 			t.Fatalf("policy document = %s", doc.JSON())
 		}
 	})
@@ -185,68 +180,6 @@ func TestBootstrapRefusesBadInput(t *testing.T) {
 	}
 }
 
-func TestSameDocument(t *testing.T) {
-	base := iampolicy.TrustPolicy(testPlatformID, "x")
-	parse := func(s string) iampolicy.Document {
-		d, err := iampolicy.Parse([]byte(s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	for _, tc := range []struct {
-		name string
-		doc  string
-		same bool
-	}{
-		{"bare account id, single statement object, key case", `{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Principal":{"AWS":["017059471480"]},"Action":["STS:AssumeRole"],"Condition":{"StringEquals":{"sts:externalid":"x"}}}}`, true},
-		{"other external id", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"017059471480"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"y"}}}}`, false},
-		{"no condition", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"017059471480"},"Action":"sts:AssumeRole"}}`, false},
-		{"other operator", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"017059471480"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:ExternalId":"x"}}}}`, false},
-		{"extra principal", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":["017059471480","111122223333"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}}`, false},
-		{"old version", `{"Version":"2008-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"017059471480"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}}`, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := sameDocument(parse(tc.doc), base); got != tc.same {
-				t.Fatalf("sameDocument = %v, want %v", got, tc.same)
-			}
-		})
-	}
-}
-
-// The errors.go classification, on errors shaped as the SDK returns them.
-func TestErrorClassification(t *testing.T) {
-	respErr := func(status int, inner error) error {
-		return &smithy.OperationError{ServiceID: "SSM", OperationName: "GetParameter", Err: &awshttp.ResponseError{
-			ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: inner},
-		}}
-	}
-	api := func(code string) error { return &smithy.GenericAPIError{Code: code} }
-	for _, tc := range []struct {
-		name                           string
-		err                            error
-		notFound, denied, alreadyThere bool
-	}{
-		{"IAM NoSuchEntity", respErr(404, api("NoSuchEntity")), true, false, false},
-		{"EKS ResourceNotFoundException", respErr(404, api("ResourceNotFoundException")), true, false, false},
-		{"IAM AccessDenied", respErr(403, api("AccessDenied")), false, true, false},
-		{"EC2 UnauthorizedOperation", respErr(403, api("UnauthorizedOperation")), false, true, false},
-		// moto's auth errors are XML even on JSON services: no code, just 403.
-		{"403 that would not deserialize", respErr(403, errors.New("deserialization failed")), false, true, false},
-		{"bad credentials are not a missing permission", respErr(403, api("InvalidClientTokenId")), false, false, false},
-		{"IAM EntityAlreadyExists", respErr(409, api("EntityAlreadyExists")), false, false, true},
-		{"network error", errors.New("dial tcp: connection refused"), false, false, false},
-		{"nil", nil, false, false, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if IsNotFound(tc.err) != tc.notFound || IsAccessDenied(tc.err) != tc.denied || IsAlreadyExists(tc.err) != tc.alreadyThere {
-				t.Fatalf("IsNotFound=%v IsAccessDenied=%v IsAlreadyExists=%v (code %q)",
-					IsNotFound(tc.err), IsAccessDenied(tc.err), IsAlreadyExists(tc.err), ErrorCode(tc.err))
-			}
-		})
-	}
-}
-
 func hasManagedByTag(tags []types.Tag) bool {
 	for _, tag := range tags {
 		if aws.ToString(tag.Key) == "orchestera.io/managed-by" && aws.ToString(tag.Value) == "orchestera" {
@@ -284,7 +217,7 @@ func defaultPolicyDocument(t *testing.T, api *iam.Client, arn string) iampolicy.
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := decodeDocument(aws.ToString(v.PolicyVersion.Document))
+	d, err := iampolicy.Decode(aws.ToString(v.PolicyVersion.Document))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,93 @@
+package domain
+
+import (
+	"context"
+	"io"
+)
+
+// The ports: what the services need from the outside world, implemented by
+// adapters (AWS, Kubernetes, processes, GitHub) and wired in cmd/orchestera.
+// The store's ports are in store.go.
+
+// StackProvider builds and tears down the resources of one kind of stack as
+// a graph of idempotent steps; the stack lifecycle (package stacks) runs the
+// graph with the step engine, keeps its state and turns failures into fixes.
+type StackProvider interface {
+	// Graph returns the stack's steps, acting on its cloud. Operation
+	// ("provision", "destroy", "plan") names the work in audit trails.
+	Graph(ctx context.Context, st Stack, operation string) (Graph, error)
+	// Model is the same graph with nothing behind it: names, dependencies,
+	// actions, resources and estimates, for plans and progress.
+	Model(st Stack) Graph
+	// Classify says what kind of failure a step's error is.
+	Classify(err error) Failure
+	// Leftovers lists what is still tagged with a stack after a destroy; the
+	// stack is destroyed only when the list is empty.
+	Leftovers(ctx context.Context, st Stack) ([]Leftover, error)
+	// Plan is what only the provider knows of a plan: cost and additions.
+	Plan(ctx context.Context, st Stack) (ProviderPlan, error)
+}
+
+// Failure is what kind of failure a step's error is.
+type Failure int
+
+// The failures. Transient ones are retried with backoff; the others stop the
+// step and tell the stack's fix apart.
+const (
+	FailurePermanent Failure = iota
+	FailureTransient         // throttling, a fault on the cloud's side
+	FailureForbidden         // the role lacks a permission
+	FailureNotOwned          // a resource has our name but not our tags
+)
+
+// Leftover is a resource still tagged with a destroyed stack: it costs money
+// or blocks the network's deletion. Fix says what to do about it.
+type Leftover struct {
+	Type, ID, State, Fix string
+}
+
+// ProviderPlan is the part of a plan only the provider knows.
+type ProviderPlan struct {
+	Cost CostEstimate
+	// OptionalAdditions need more than OrchesteraAccessPolicy allows; the
+	// stack works without them.
+	OptionalAdditions []string
+}
+
+// RoleVerifier runs the verification checks against a customer role.
+type RoleVerifier interface {
+	Verify(ctx context.Context, t VerificationTarget) []Check
+}
+
+// Executor runs the pipelines of one stack kind.
+type Executor interface {
+	// Check validates what only the executor can see (the project directory,
+	// secret aliases) before a run is accepted.
+	Check(ctx context.Context, namespace string, spec RunSpec) error
+	// Wake tells the executor new work is pending.
+	Wake()
+	// Cancel stops a live run; the executor records the outcome.
+	Cancel(ctx context.Context, r Run) error
+	// OpenLog opens a run's log; it stays readable after the run ends.
+	OpenLog(r Run) (io.ReadCloser, error)
+}
+
+// StackResolver finds a stack and one of its namespaces, NotFound for
+// either.
+type StackResolver interface {
+	Resolve(ctx context.Context, p Principal, stack, namespace string) (Stack, Namespace, error)
+}
+
+// SignInProvider is an OAuth 2.0 web-flow identity provider (GitHub).
+type SignInProvider interface {
+	AuthCodeURL(state string) string
+	Exchange(ctx context.Context, code string) (ExternalIdentity, error)
+}
+
+// ExternalIdentity is what a sign-in provider vouches for.
+type ExternalIdentity struct {
+	GitHubID int64
+	Login    string
+	Name     string
+	Email    string // primary, verified
+}
