@@ -15,7 +15,8 @@
 package main
 
 import (
-	"github.com/orchestera/orchestera/internal/awsx"
+	"github.com/orchestera/orchestera/internal/aws/awsstack"
+	"github.com/orchestera/orchestera/internal/domain"
 
 	"context"
 	"flag"
@@ -40,12 +41,12 @@ type modelStep struct {
 	resources []string
 }
 
-// model is the real stack's step graph (awsx.StackModel) with each step's
+// model is the real stack's step graph (awsstack.Model) with each step's
 // typical duration in us-east-1 as its latency; the durations and what
 // dominates them are documented with the steps.
 var model = func() []modelStep {
 	var m []modelStep
-	for _, s := range awsx.StackModel() {
+	for _, s := range awsstack.Model(domain.Stack{}) {
 		m = append(m, modelStep{s.Name, s.After, s.Estimate, s.Resources})
 	}
 	return m

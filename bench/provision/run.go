@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/provision"
 )
 
@@ -24,8 +25,8 @@ func run(ctx context.Context, o options) error {
 	for _, m := range model {
 		unscaled[m.name], scaled[m.name] = m.took, scale(m.took, o.scale)
 	}
-	cpReal, path := provision.CriticalPath(g, unscaled)
-	cpScaled, _ := provision.CriticalPath(g, scaled)
+	cpReal, path := domain.CriticalPath(g, unscaled)
+	cpScaled, _ := domain.CriticalPath(g, scaled)
 	fmt.Printf("model: %d steps, EKS control plane %s, scale 1/%g (%s takes %s)\n",
 		len(model), unscaled[eksStep], o.scale, unscaled[eksStep], scaled[eksStep])
 
@@ -71,13 +72,13 @@ func run(ctx context.Context, o options) error {
 
 // graph turns the model into steps that sleep for their scaled duration and
 // pass an id along, as real steps pass resource ids.
-func graph(factor float64) provision.Graph {
-	var g provision.Graph
+func graph(factor float64) domain.Graph {
+	var g domain.Graph
 	for _, m := range model {
 		d := scale(m.took, factor)
-		g = append(g, provision.Step{
+		g = append(g, domain.Step{
 			Name: m.name, After: m.after, Resources: m.resources, Estimate: m.took,
-			Ensure: func(ctx context.Context, r *provision.Run) error {
+			Ensure: func(ctx context.Context, r domain.StepRun) error {
 				for _, dep := range m.after {
 					if _, ok := r.Output(dep, "id"); !ok {
 						return fmt.Errorf("output id of %s missing", dep)
@@ -101,7 +102,7 @@ func graph(factor float64) provision.Graph {
 
 // provisionOnce provisions one stack and times it, and each step from its
 // first call to its completion.
-func provisionOnce(ctx context.Context, store provision.StateStore, stack string, g provision.Graph, parallel int) (time.Duration, map[string]span, error) {
+func provisionOnce(ctx context.Context, store domain.StepStore, stack string, g domain.Graph, parallel int) (time.Duration, map[string]span, error) {
 	var mu sync.Mutex
 	spans := map[string]span{}
 	var t0 time.Time
@@ -110,11 +111,11 @@ func provisionOnce(ctx context.Context, store provision.StateStore, stack string
 		defer mu.Unlock()
 		s := spans[ev.Step]
 		switch ev.Status {
-		case provision.StatusRunning:
+		case domain.StepRunning:
 			if ev.Attempt == 1 && ev.Message == "" {
 				s.start = ev.At.Sub(t0)
 			}
-		case provision.StatusDone:
+		case domain.StepDone:
 			s.end = ev.At.Sub(t0)
 		}
 		spans[ev.Step] = s

@@ -10,8 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/orchestera/orchestera/internal/awsx"
-	"github.com/orchestera/orchestera/internal/awsx/mototest"
+	"github.com/orchestera/orchestera/internal/aws/mototest"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
@@ -33,7 +32,7 @@ func TestOnboardingAgainstMoto(t *testing.T) {
 
 	// The management account (moto's default, also the platform here: moto
 	// does not check trust, docs/aws-emulator.md, gap 1).
-	platform := awsx.TestConfig(moto.URL, "us-east-1")
+	platform := moto.Config("us-east-1")
 	if _, err := organizations.NewFromConfig(platform).CreateOrganization(context.Background(), &organizations.CreateOrganizationInput{}); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +130,7 @@ func onboard(t *testing.T) *onboarded {
 	o := &onboarded{home: t.TempDir(), env: env}
 	o.server = startServer(t, o.home, env...)
 	ctx := context.Background()
-	platform := awsx.TestConfig(moto.URL, "us-east-1")
+	platform := moto.Config("us-east-1")
 	orgs := organizations.NewFromConfig(platform)
 	if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
 		t.Fatal(err)

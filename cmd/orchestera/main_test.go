@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orchestera/orchestera/internal/api/apitest"
 	"github.com/orchestera/orchestera/internal/config"
+	"github.com/orchestera/orchestera/internal/poll"
 )
 
 var bin string
@@ -36,7 +37,7 @@ func TestMain(m *testing.M) {
 // server is a running `orchestera server` process.
 type server struct {
 	cmd  *exec.Cmd
-	logs *bytes.Buffer
+	logs *apitest.Buffer // written by the process while the test reads it
 	home string
 	url  string
 }
@@ -46,7 +47,7 @@ type server struct {
 func startServer(t *testing.T, home string, env ...string) *server {
 	t.Helper()
 	before, _ := config.Load(home)
-	s := &server{cmd: exec.Command(bin, "server"), logs: &bytes.Buffer{}, home: home}
+	s := &server{cmd: exec.Command(bin, "server"), logs: &apitest.Buffer{}, home: home}
 	s.cmd.Env = append(os.Environ(), append([]string{"ORCHESTERA_HOME=" + home, "ORCHESTERA_LISTEN=127.0.0.1:0"}, env...)...)
 	s.cmd.Stderr = s.logs
 	if err := s.cmd.Start(); err != nil {
@@ -54,15 +55,13 @@ func startServer(t *testing.T, home string, env ...string) *server {
 	}
 	t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
 	// Local mode writes the client config once it listens; poll for it.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	s.url = poll.For(t, "the server to write its client config", 20*time.Second, func() (string, error) {
 		if c, _ := config.Load(home); c.Server != "" && c.Server != before.Server {
-			s.url = c.Server
-			return s
+			return c.Server, nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server wrote no config within 20s; logs:\n%s", s.logs)
-		}
-	}
+		return "", fmt.Errorf("none yet; logs:\n%s", s.logs)
+	})
+	return s
 }
 
 func (s *server) stop(t *testing.T) {

@@ -3,6 +3,8 @@ package main_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/api/apitest"
+	"github.com/orchestera/orchestera/internal/poll"
 )
 
 // These tests run real pipelines with real Spark (pyspark from PyPI, in the
@@ -83,24 +88,23 @@ func getRun(t *testing.T, home, id string) runJSON {
 
 func waitRun(t *testing.T, home, id string, ok func(runJSON) bool) runJSON {
 	t.Helper()
-	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+	return poll.For(t, "run "+id, 3*time.Minute, func() (runJSON, error) {
 		r := getRun(t, home, id)
-		if ok(r) {
-			return r
+		if !ok(r) {
+			return r, fmt.Errorf("stuck in %+v; log:\n%s", r, cli(t, home, "runs", "logs", id))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("run %s stuck in %+v; log:\n%s", id, r, cli(t, home, "runs", "logs", id))
-		}
-	}
+		return r, nil
+	})
 }
 
 func waitLogLine(t *testing.T, home, id, want string) {
 	t.Helper()
-	for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(cli(t, home, "runs", "logs", id), want); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log of %s never showed %q:\n%s", id, want, cli(t, home, "runs", "logs", id))
+	poll.Until(t, fmt.Sprintf("the log of %s to show %q", id, want), 3*time.Minute, func() error {
+		if log := cli(t, home, "runs", "logs", id); !strings.Contains(log, want) {
+			return fmt.Errorf("it is:\n%s", log)
 		}
-	}
+		return nil
+	})
 }
 
 func detach(t *testing.T, home string, args ...string) string {
@@ -232,11 +236,12 @@ func TestRunsSurviveAServerRestart(t *testing.T) {
 	s.cmd.Process.Kill()
 	s.cmd.Wait()
 	syscall.Kill(-victimPID, syscall.SIGKILL) // as if the machine lost it
-	for deadline := time.Now().Add(30 * time.Second); groupHasLive(victimPID); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("could not kill the victim's process group")
+	poll.Until(t, "the victim's process group to die", 30*time.Second, func() error {
+		if groupHasLive(victimPID) {
+			return errors.New("a process of it is alive")
 		}
-	}
+		return nil
+	})
 
 	s = startServer(t, home, "ORCHESTERA_PYTHON="+py)
 	defer s.stop(t)
@@ -304,4 +309,40 @@ func procStat(pid string) (state string, pgrp int, ok bool) {
 	}
 	pgrp, err = strconv.Atoi(f[2])
 	return f[0], pgrp, err == nil
+}
+
+// TestStopWithAFollowerOpen: SIGTERM while `runs logs -f` streams a live
+// run ends the stream at once and stops cleanly, instead of holding the
+// shutdown until its timeout (which fails the stop and exits non-zero).
+func TestStopWithAFollowerOpen(t *testing.T) {
+	py := pythonForRuns(t)
+	home := t.TempDir()
+	s := startServer(t, home, "ORCHESTERA_PYTHON="+py)
+	id := detach(t, home, "--classpath", "example.failing.Sleeper", "--application-name", "followed", "--arg", "seconds=600")
+	t.Cleanup(func() { syscall.Kill(-runPGID(t, id), syscall.SIGKILL) }) // the run outlives the server by design
+	waitLogLine(t, home, id, "sleeper: spark is up")
+
+	follower := exec.Command(bin, "runs", "logs", "-f", id)
+	follower.Env = append(os.Environ(), "ORCHESTERA_HOME="+home, "ORCHESTERA_SERVER=")
+	out := &apitest.Buffer{}
+	follower.Stdout, follower.Stderr = out, out
+	if err := follower.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- follower.Wait() }()
+	t.Cleanup(func() { follower.Process.Kill() })
+	poll.Until(t, "the follower to stream the log", time.Minute, func() error {
+		if !strings.Contains(out.String(), "sleeper: spark is up") {
+			return fmt.Errorf("it printed %q", out.String())
+		}
+		return nil
+	})
+
+	s.stop(t) // exit code 0 and a graceful stop, checked there
+	select {
+	case <-exited: // the server ended the stream
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the follower still streams after the server stopped:\n%s", out)
+	}
 }

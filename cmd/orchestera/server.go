@@ -21,12 +21,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
-	"github.com/orchestera/orchestera/internal/awsx"
+	"github.com/orchestera/orchestera/internal/aws/awssdk"
+	"github.com/orchestera/orchestera/internal/aws/awsstack"
+	"github.com/orchestera/orchestera/internal/aws/verify"
 	"github.com/orchestera/orchestera/internal/config"
 	"github.com/orchestera/orchestera/internal/connections"
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/identity"
-	"github.com/orchestera/orchestera/internal/localstack"
+	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store"
@@ -119,7 +122,7 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	if err != nil {
 		return fmt.Errorf("opening the store %s: %w", store.Describe(o.databaseURL, o.home), err)
 	}
-	defer st.Close()
+	defer st.Close() // after every worker and handler below has stopped
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -130,25 +133,28 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		o.publicURL = url
 	}
 
-	ids := identity.New(st, time.Now, log)
-	stackSvc := stacks.New(st, time.Now)
-	executor := localstack.New(localstack.Config{
-		Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log, Now: time.Now,
-	})
 	// The platform's AWS identity: the server's own credentials (env,
 	// profile, instance role). Loading it makes no call; it is used when an
 	// admin connects an account.
-	awsCfg, err := awsx.LoadConfig(ctx, awsx.Options{})
+	awsCfg, err := awssdk.LoadConfig(ctx, awssdk.Options{})
 	if err != nil {
+		ln.Close()
 		return err
 	}
+	providers := map[domain.StackKind]domain.StackProvider{
+		domain.StackAWS: &awsstack.Provider{Platform: awsCfg, Connections: st, Audit: st, Log: log},
+	}
+	stackWorker := stacks.NewWorker(stacks.WorkerConfig{Store: st, Providers: providers, Owner: replicaID(o.home), Poll: o.awsPoll, Log: log})
+	stackSvc := stacks.New(stacks.Config{Store: st, Providers: providers, Wake: stackWorker.Wake})
+	ids := identity.New(identity.Config{Store: st, Log: log})
+	executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
 	conns := connections.New(connections.Config{
-		Store: st, Verifier: awsx.NewVerifier(awsCfg), Regions: o.regions, Now: time.Now, Log: log,
+		Store: st, Verifier: verify.New(awsCfg), Regions: o.regions, Log: log,
 		PlatformAccount: platformAccount(awsCfg, o.platformAccount),
 	})
 	cfg := api.Config{
-		Identity: ids, Stacks: stackSvc, Runs: runs.New(st, stackSvc, executor, time.Now), Connections: conns,
-		Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
+		Identity: ids, Stacks: stackSvc, Connections: conns, Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
+		Runs: runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: executor}}),
 	}
 	if o.mode == "hosted" {
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
@@ -157,20 +163,25 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		ln.Close()
 		return err
 	}
-	stackCloud := &awsx.StackCloud{Store: st, Platform: awsCfg, Log: log, Poll: o.awsPoll}
-	stackCloud.Pricing = stackCloud.PricingClient
-	stackSvc.SetPlanner(stackCloud)
-	stackWorker := &stacks.Worker{
-		Store: st, Cloud: stackCloud,
-		Owner: replicaID(o.home), Now: time.Now, Log: log,
-	}
-	stackSvc.SetWaker(stackWorker.Wake)
-	workers := make(chan struct{})
-	go func() { executor.Run(ctx); close(workers) }()
-	go conns.RunPeriodic(ctx, o.verifyEvery)
-	go stackWorker.Run(ctx)
 
-	srv := &http.Server{Handler: api.New(cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Background workers stop with ctx, or when the server fails; each is
+	// awaited before the store closes.
+	work, stopWork := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	defer workers.Wait()
+	defer stopWork()
+	for _, run := range []func(context.Context){executor.Run, stackWorker.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }} {
+		workers.Add(1)
+		go func() { defer workers.Done(); run(work) }()
+	}
+
+	// Requests live in serving: ending it at shutdown ends the streams
+	// (followed logs) that would otherwise hold Shutdown until its timeout.
+	serving, endRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer endRequests()
+	srv := &http.Server{Handler: api.New(cfg), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		BaseContext: func(net.Listener) context.Context { return serving },
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("serving", "url", url, "mode", o.mode, "store", store.Describe(o.databaseURL, o.home), "version", versionString())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -181,12 +192,14 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
+	endRequests()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
-	<-workers
+	stopWork()
+	workers.Wait()
 	log.Info("stopped; live runs keep running and are reattached on the next start")
 	return nil
 }

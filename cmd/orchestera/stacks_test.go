@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -14,6 +15,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/orchestera/orchestera/internal/poll"
 )
 
 // counts is what a stack made in the member account, by kind.
@@ -145,9 +148,10 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 // waitStackEvent polls until the stack's events mention step.
 func waitStackEvent(t *testing.T, home, stack, step string) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(cli(t, home, "stacks", "events", stack), step); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("stack %s never reached step %s", stack, step)
+	poll.Until(t, "stack "+stack+" to reach step "+step, time.Minute, func() error {
+		if evs := cli(t, home, "stacks", "events", stack); !strings.Contains(evs, step) {
+			return fmt.Errorf("its events:\n%s", evs)
 		}
-	}
+		return nil
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/orchestera/orchestera/internal/connections"
+	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/runs"
 	"github.com/orchestera/orchestera/internal/stacks"

@@ -11,7 +11,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/orchestera/orchestera/internal/domain"
-	"github.com/orchestera/orchestera/internal/identity"
 )
 
 const stateCookie = "orchestera_oauth_state"

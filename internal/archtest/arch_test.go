@@ -18,29 +18,41 @@ const module = "github.com/orchestera/orchestera/"
 // Domain and rules import no adapter; adapters depend on the domain; only
 // cmd/ wires adapters together.
 var allowed = map[string][]string{
-	"internal/domain":                {"std"},
-	"internal/identity":              {"std", "internal/domain"},
-	"internal/awsx":                  {"internal/domain", "internal/iampolicy", "internal/provision", "internal/cfn"},
-	"internal/awsx/mototest":         {"std"},
-	"internal/provision":             {"std"},
-	"internal/golden":                {"std"},
-	"internal/cfn":                   {"std"},
-	"internal/iampolicy":             {"std", "internal/cfn"},
-	"internal/connections":           {"std", "internal/domain"},
-	"internal/stacks":                {"std", "internal/domain"},
-	"internal/runs":                  {"std", "internal/domain", "internal/stacks"},
-	"internal/localstack":            {"std", "internal/domain"},
-	"internal/store":                 {"internal/domain", "internal/store/sqlstore"},
-	"internal/store/sqlstore":        {"internal/domain"},
+	// The domain: types, rules, ports. Nothing of ours.
+	"internal/domain": {"std"},
+	// Services: the domain only (and the step engine, for the lifecycle).
+	"internal/identity":    {"std", "internal/domain"},
+	"internal/connections": {"std", "internal/domain"},
+	"internal/stacks":      {"std", "internal/domain", "internal/provision"},
+	"internal/runs":        {"std", "internal/domain"},
+	"internal/provision":   {"std", "internal/domain"},
+	// Pure helpers.
+	"internal/iampolicy": {"std", "internal/cfn", "internal/domain"},
+	"internal/cfn":       {"std"},
+	"internal/runenv":    {"std"},
+	"internal/config":    {"std"},
+	"internal/version":   {"std"},
+	// Adapters: the domain and their own kind, never a service or the store.
+	"internal/aws/awssdk":     {},
+	"internal/aws/assume":     {"internal/aws/awssdk"},
+	"internal/aws/onboard":    {"internal/aws/awssdk", "internal/domain", "internal/iampolicy"},
+	"internal/aws/verify":     {"internal/aws/assume", "internal/aws/awssdk", "internal/domain", "internal/iampolicy"},
+	"internal/aws/awsstack":   {"internal/aws/assume", "internal/aws/awssdk", "internal/cfn", "internal/domain", "internal/iampolicy"},
+	"internal/localrun":       {"std", "internal/domain", "internal/runenv"},
+	"internal/store":          {"internal/domain", "internal/store/sqlstore"},
+	"internal/store/sqlstore": {"internal/domain"},
+	"internal/githubauth":     {"internal/domain"},
+	"internal/api":            {"internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/connections", "internal/iampolicy"},
+	"internal/client":         {"internal/api", "internal/domain"},
+	"internal/cli":            {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/aws/onboard"},
+	// Test support.
+	"internal/aws/mototest":          {},
 	"internal/store/storetest":       {"std", "internal/domain"},
-	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localstack", "internal/runs", "internal/stacks", "internal/store/sqlstore"},
-	"internal/api":                   {"internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/connections", "internal/iampolicy"},
-	"internal/githubauth":            {"internal/domain", "internal/identity"},
+	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localrun", "internal/runs", "internal/stacks", "internal/store/sqlstore"},
 	"internal/githubauth/githubtest": {"std"},
-	"internal/config":                {"std"},
-	"internal/version":               {"std"},
-	"internal/client":                {"internal/api", "internal/domain"},
-	"internal/cli":                   {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/awsx"},
+	"internal/golden":                {"std"},
+	"internal/fakeclock":             {"std"},
+	"internal/poll":                  {"std"},
 	"internal/archtest":              {"std"},
 }
 
@@ -68,6 +80,25 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 }
+
+// TestAdapterBoundaries states the rules the table above must keep, so an
+// edit of the table cannot quietly break them: the CLI links only the
+// onboarding package of the AWS side, and no AWS package reaches a service
+// or the store.
+func TestAdapterBoundaries(t *testing.T) {
+	for dir, rules := range allowed {
+		for _, r := range rules {
+			switch {
+			case dir == "internal/cli" && strings.HasPrefix(r, "internal/aws/") && r != "internal/aws/onboard":
+				t.Errorf("the CLI may use only internal/aws/onboard of the AWS side, not %s", r)
+			case strings.HasPrefix(dir, "internal/aws/") && (strings.HasPrefix(r, "internal/store") || slices.Contains(services, r)):
+				t.Errorf("%s may not import %s: AWS packages depend on the domain's ports only", dir, r)
+			}
+		}
+	}
+}
+
+var services = []string{"internal/identity", "internal/connections", "internal/stacks", "internal/runs", "internal/provision"}
 
 func TestEveryPackageHasADocComment(t *testing.T) {
 	fset := token.NewFileSet()

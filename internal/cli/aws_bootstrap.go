@@ -5,17 +5,15 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
-	"github.com/orchestera/orchestera/internal/awsx"
+	"github.com/orchestera/orchestera/internal/aws/onboard"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
 func newAWSBootstrap(o *Options) *cobra.Command {
 	var externalID, platformID string
-	var aws awsx.Options
+	var aws onboard.Options
 	cmd := &cobra.Command{
 		Use:   "bootstrap --external-id ID",
 		Short: "Create or update OrchesteraAccessPolicy and OrchesteraAccessRole in your member account",
@@ -40,11 +38,11 @@ replaced, saying what changed) and otherwise changes nothing.`,
 			if err := accountID("platform-account-id", platformID); err != nil {
 				return err
 			}
-			cfg, err := awsx.LoadConfig(cmd.Context(), aws)
+			clients, err := onboard.Connect(cmd.Context(), aws)
 			if err != nil {
 				return err
 			}
-			c, err := awsx.Bootstrap(cmd.Context(), iam.NewFromConfig(cfg), sts.NewFromConfig(cfg), externalID, platformID, o.progress())
+			c, err := onboard.Bootstrap(cmd.Context(), clients.IAM, clients.STS, externalID, platformID, o.progress())
 			if err != nil {
 				return err
 			}
@@ -57,6 +55,6 @@ replaced, saying what changed) and otherwise changes nothing.`,
 	f.StringVar(&externalID, "external-id", "", "your organization's external ID (required)")
 	f.StringVar(&platformID, "platform-account-id", iampolicy.GuidePlatformAccountID, "the Orchestera platform's AWS account id, trusted by the role")
 	f.StringVar(&aws.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE, else the default profile)")
-	f.StringVar(&aws.Region, "region", "", "AWS region (default: AWS_REGION or the profile's, else "+awsx.DefaultRegion+")")
+	f.StringVar(&aws.Region, "region", "", "AWS region (default: AWS_REGION or the profile's, else "+onboard.DefaultRegion+")")
 	return cmd
 }

@@ -8,17 +8,15 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/spf13/cobra"
 
-	"github.com/orchestera/orchestera/internal/awsx"
+	"github.com/orchestera/orchestera/internal/aws/onboard"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
 func newAWSBootstrapManagement(o *Options) *cobra.Command {
-	var opts awsx.ManagementOptions
-	var aws awsx.Options
+	var opts onboard.ManagementOptions
+	var aws onboard.Options
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "bootstrap-management (--member-account-id N | --create-member-account --email E)",
@@ -53,13 +51,13 @@ nothing. It is safe to run again: what is in place is reported as "already".`,
 					return err
 				}
 			}
-			cfg, err := awsx.LoadConfig(cmd.Context(), aws)
+			clients, err := onboard.Connect(cmd.Context(), aws)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			member, err := awsx.BootstrapManagement(ctx, iam.NewFromConfig(cfg), organizations.NewFromConfig(cfg), opts, o.progress())
+			member, err := onboard.BootstrapManagement(ctx, clients.IAM, clients.Organizations, opts, o.progress())
 			if err != nil {
 				return err
 			}

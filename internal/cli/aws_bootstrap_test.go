@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
-	"github.com/orchestera/orchestera/internal/awsx"
-	"github.com/orchestera/orchestera/internal/awsx/mototest"
+	"github.com/orchestera/orchestera/internal/aws/mototest"
+	"github.com/orchestera/orchestera/internal/aws/onboard"
 )
 
 // awsEnv points the CLI's own AWS configuration at moto through the
@@ -71,7 +71,7 @@ func TestAWSBootstrapAgainstMoto(t *testing.T) {
 	}
 	// run mixes stderr (the progress) into stdout; the JSON is last.
 	wantOutput(t, out, `updated trust policy of OrchesteraAccessRole (external id changed: "ext-1" -> "ext-2")`)
-	var c awsx.Changes
+	var c onboard.Changes
 	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &c); err != nil || c.RoleARN == "" || len(c.Actions) != 1 {
 		t.Fatalf("JSON %+v, %v\n%s", c, err, out)
 	}
@@ -93,7 +93,7 @@ func TestAWSBootstrapManagementAgainstMoto(t *testing.T) {
 	s := awsEnv(t)
 	home := t.TempDir()
 	ctx := context.Background()
-	cfg := awsx.TestConfig(s.URL, "us-east-1")
+	cfg := s.Config("us-east-1")
 	if _, err := organizations.NewFromConfig(cfg).CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
 		t.Fatal(err)
 	}

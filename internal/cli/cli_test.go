@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,6 +22,7 @@ import (
 	"github.com/orchestera/orchestera/internal/config"
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
+	"github.com/orchestera/orchestera/internal/poll"
 )
 
 // server is a whole API server (apitest) with the local admin's token.
@@ -190,18 +192,14 @@ func TestLoginThroughGitHub(t *testing.T) {
 
 	// Act as the browser: open the printed URL and follow every redirect,
 	// through the fake GitHub, the server's callback, to the CLI's loopback.
-	var link string
-	for deadline := time.Now().Add(10 * time.Second); link == ""; {
-		if time.Now().After(deadline) {
-			t.Fatalf("login printed no URL: %q", out.String())
-		}
+	link := poll.For(t, "login to print its URL", 10*time.Second, func() (string, error) {
 		for _, f := range strings.Fields(out.String()) {
 			if strings.HasPrefix(f, s.url+"/auth/github/login") {
-				link = f
+				return f, nil
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return "", fmt.Errorf("it printed %q", out.String())
+	})
 	jar, _ := cookiejar.New(nil)
 	resp, err := (&http.Client{Jar: jar}).Get(link)
 	if err != nil {

@@ -7,20 +7,18 @@ package connections
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
 // Config is the service's setup.
 type Config struct {
-	Store    domain.Store
+	Store    domain.ConnectionStore
 	Verifier domain.RoleVerifier
 	// PlatformAccount returns the account customer roles must trust: the
 	// server's own (sts:GetCallerIdentity) unless configured.
 	PlatformAccount func(ctx context.Context) (string, error)
 	Regions         []string // regions stacks may use; the first is the default
-	Now             func() time.Time
 	Log             *slog.Logger
 }
 
@@ -30,20 +28,11 @@ type Service struct{ Config }
 // New returns a Service.
 func New(cfg Config) *Service { return &Service{cfg} }
 
-func (s *Service) clock() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
-
-func requireAdmin(p domain.Principal) error {
-	if !p.IsAdmin() {
-		return domain.Errorf(domain.CodeForbidden, "this needs the admin role in your organization")
-	}
-	return nil
-}
-
 // ExternalID returns the organization's external ID, creating it on first
 // use, and the platform account the role must trust. Admins only: they
 // create the role.
 func (s *Service) ExternalID(ctx context.Context, p domain.Principal) (externalID, platformAccount string, err error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return "", "", err
 	}
 	if externalID, err = s.externalID(ctx, p.OrgID); err != nil {
@@ -57,7 +46,7 @@ func (s *Service) externalID(ctx context.Context, orgID string) (string, error) 
 	id, err := s.Store.GetExternalID(ctx, orgID)
 	if domain.IsNotFound(err) {
 		id = domain.NewExternalID()
-		err = s.Store.SetExternalID(ctx, orgID, id, s.clock())
+		err = s.Store.SetExternalID(ctx, orgID, id, s.Store.Now())
 	}
 	return id, err
 }
@@ -74,12 +63,12 @@ func (s *Service) platformAccount(ctx context.Context) (string, error) {
 // RotateExternalID replaces the external ID. Every connection of the
 // organization needs its trust policy updated, so each becomes unverified.
 func (s *Service) RotateExternalID(ctx context.Context, p domain.Principal) (string, error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return "", err
 	}
 	id := domain.NewExternalID()
 	err := s.Store.InTx(ctx, func(tx domain.Tx) error {
-		now := s.clock()
+		now := s.Store.Now()
 		if err := tx.SetExternalID(ctx, p.OrgID, id, now); err != nil {
 			return err
 		}
@@ -105,7 +94,7 @@ func (s *Service) RotateExternalID(ctx context.Context, p domain.Principal) (str
 
 // Create registers a role (admin). It starts unverified.
 func (s *Service) Create(ctx context.Context, p domain.Principal, roleARN string, regions []string) (domain.AWSConnection, error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return domain.AWSConnection{}, err
 	}
 	account, _, err := domain.ParseRoleARN(roleARN)
@@ -122,7 +111,7 @@ func (s *Service) Create(ctx context.Context, p domain.Principal, roleARN string
 		return domain.AWSConnection{}, err
 	}
 	c := domain.AWSConnection{ID: domain.NewID("conn"), OrgID: p.OrgID, RoleARN: roleARN, AccountID: account, Regions: regions,
-		State: domain.ConnectionUnverified, Hint: "not verified yet: run orchestera connections verify", CreatedAt: s.clock()}
+		State: domain.ConnectionUnverified, Hint: "not verified yet: run orchestera connections verify", CreatedAt: s.Store.Now()}
 	return c, s.Store.CreateConnection(ctx, c)
 }
 
@@ -146,7 +135,7 @@ func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domai
 
 // Delete removes a connection (admin). Its audit entries stay.
 func (s *Service) Delete(ctx context.Context, p domain.Principal, id string) error {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return err
 	}
 	return s.Store.DeleteConnection(ctx, p.OrgID, id)
@@ -162,7 +151,7 @@ func (s *Service) Events(ctx context.Context, p domain.Principal, id string) ([]
 
 // Audit lists AWS calls made through the organization's roles (admin).
 func (s *Service) Audit(ctx context.Context, p domain.Principal, limit int) ([]domain.AuditEntry, error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 1000 {

@@ -26,19 +26,19 @@ func (s *Service) verify(ctx context.Context, c domain.AWSConnection) (domain.AW
 	if err != nil {
 		return c, domain.Verification{}, err
 	}
-	v := domain.Verification{ID: domain.NewID("ver"), OrgID: c.OrgID, ConnectionID: c.ID, StartedAt: s.clock()}
+	v := domain.Verification{ID: domain.NewID("ver"), OrgID: c.OrgID, ConnectionID: c.ID, StartedAt: s.Store.Now()}
 	v.Checks = s.Verifier.Verify(ctx, domain.VerificationTarget{
 		OrgID: c.OrgID, ConnectionID: c.ID, RoleARN: c.RoleARN, AccountID: c.AccountID, ExternalID: externalID,
 		PlatformAccountID: platform, Regions: c.Regions, RegisteredAt: c.CreatedAt,
 		Audit: func(action, outcome string) {
 			err := s.Store.AddAudit(context.WithoutCancel(ctx), domain.AuditEntry{ID: domain.NewID("aud"), OrgID: c.OrgID, ConnectionID: c.ID,
-				Operation: "verify", Action: action, At: s.clock(), Outcome: outcome})
+				Operation: "verify", Action: action, At: s.Store.Now(), Outcome: outcome})
 			if err != nil {
 				s.Log.ErrorContext(ctx, "recording an audit entry", "org_id", c.OrgID, "err", err)
 			}
 		},
 	})
-	v.EndedAt = s.clock()
+	v.EndedAt = s.Store.Now()
 	v.Verified = len(v.Checks) > 0
 	hint := ""
 	for _, ch := range v.Checks {

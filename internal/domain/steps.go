@@ -73,7 +73,8 @@ type Step struct {
 type Graph []Step
 
 // StepError names the step a provision or destroy failed at, with the fix
-// the stack shows (empty until the stack's lifecycle adds one).
+// the stack shows (empty until the stack's lifecycle adds one, from
+// FixOf(Err) or from what kind of failure Err is).
 type StepError struct {
 	Step string
 	Err  error
@@ -138,3 +139,30 @@ func ReadOutput(r StepRun, step string, into any) error {
 	}
 	return json.Unmarshal([]byte(raw), into)
 }
+
+// WithFix attaches the fix a person should apply to err: a step that knows
+// exactly what is wrong (a missing permission, a name taken) says so, and
+// the stack shows it. WithFix(nil, ...) is nil.
+func WithFix(err error, fix string) error {
+	if err == nil {
+		return nil
+	}
+	return &fixedError{err: err, fix: fix}
+}
+
+// FixOf is the fix attached to err (or an error it wraps), or "".
+func FixOf(err error) string {
+	var f *fixedError
+	if errors.As(err, &f) {
+		return f.fix
+	}
+	return ""
+}
+
+type fixedError struct {
+	err error
+	fix string
+}
+
+func (e *fixedError) Error() string { return e.err.Error() }
+func (e *fixedError) Unwrap() error { return e.err }

@@ -62,3 +62,14 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("missing outputs: %v", err)
 	}
 }
+
+func TestWithFix(t *testing.T) {
+	cause := errors.New("role orchestera-etl-node-role exists without our tags")
+	err := fmt.Errorf("ensuring IAM: %w", WithFix(cause, "delete or rename it"))
+	if FixOf(err) != "delete or rename it" || !errors.Is(err, cause) || err.Error() != "ensuring IAM: "+cause.Error() {
+		t.Fatalf("%v: fix %q", err, FixOf(err))
+	}
+	if FixOf(cause) != "" || WithFix(nil, "x") != nil {
+		t.Error("a fix out of nothing")
+	}
+}

@@ -3,8 +3,9 @@ package iampolicy
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/orchestera/orchestera/internal/cfn"
 	"net/url"
+
+	"github.com/orchestera/orchestera/internal/cfn"
 )
 
 // CloudFormation names of the onboarding template. The cfn stack is
@@ -49,18 +50,6 @@ type cfnTrustStatement struct {
 	Condition map[string]map[string]any
 }
 
-type cfnRef struct {
-	Ref string `json:"Ref"`
-}
-
-type cfnSub struct {
-	Sub string `json:"Fn::Sub"`
-}
-
-type cfnGetAtt struct {
-	GetAtt [2]string `json:"Fn::GetAtt"`
-}
-
 // CloudFormationTemplate creates OrchesteraAccessPolicy (exactly
 // AccessPolicy) and OrchesteraAccessRole trusting the platform account with
 // the organization's external ID, both passed as parameters. The names are
@@ -86,15 +75,15 @@ func CloudFormationTemplate() []byte {
 				Description: "Assumed by the Orchestera platform with your external ID",
 				AssumeRolePolicyDocument: cfnTrustPolicy{Version: Version, Statement: []cfnTrustStatement{{
 					Effect:    "Allow",
-					Principal: map[string]any{"AWS": cfnSub{fmt.Sprintf("arn:aws:iam::${%s}:root", CFNParamPlatformAcct)}},
+					Principal: map[string]any{"AWS": cfn.Sub(fmt.Sprintf("arn:aws:iam::${%s}:root", CFNParamPlatformAcct))},
 					Action:    "sts:AssumeRole",
-					Condition: map[string]map[string]any{"StringEquals": {"sts:ExternalId": cfnRef{CFNParamExternalID}}},
+					Condition: map[string]map[string]any{"StringEquals": {"sts:ExternalId": cfn.Ref(CFNParamExternalID)}},
 				}}},
-				ManagedPolicyArns: []any{cfnRef{AccessPolicyName}}, // Ref of a managed policy is its ARN
+				ManagedPolicyArns: []any{cfn.Ref(AccessPolicyName)}, // Ref of a managed policy is its ARN
 			}},
 		},
 		Outputs: map[string]cfn.Output{
-			CFNOutputRoleArn: {Description: "Give this ARN to Orchestera", Value: cfnGetAtt{[2]string{AccessRoleName, "Arn"}}},
+			CFNOutputRoleArn: {Description: "Give this ARN to Orchestera", Value: cfn.GetAtt(AccessRoleName, "Arn")},
 		},
 	}
 	b, err := json.MarshalIndent(t, "", "  ")

@@ -19,13 +19,13 @@ func (c *clock) now() time.Time { return c.t }
 
 func newService(t *testing.T) (*identity.Service, domain.Store, *clock) {
 	t.Helper()
-	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "orchestera.db"))
+	c := &clock{t: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "orchestera.db"), sqlstore.WithClock(c.now))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &clock{t: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
-	return identity.New(st, c.now, slog.New(slog.NewTextHandler(io.Discard, nil))), st, c
+	return identity.New(identity.Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}), st, c
 }
 
 func TestEnsureLocalIsIdempotentAndHeals(t *testing.T) {

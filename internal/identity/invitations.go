@@ -10,7 +10,7 @@ import (
 // Whether the email belongs to another organization is not revealed here;
 // that is checked when the invitation is accepted.
 func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, email string, role domain.Role) (domain.Invitation, error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return domain.Invitation{}, err
 	}
 	email, err := domain.NormalizeEmail(email)
@@ -20,12 +20,12 @@ func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, emai
 	if err := domain.ValidateRole(role); err != nil {
 		return domain.Invitation{}, err
 	}
-	now := s.clock()
+	now := s.Store.Now()
 	inv := domain.Invitation{
 		ID: domain.NewID("inv"), OrgID: p.OrgID, Email: email, Role: role,
 		CreatedBy: p.UserID, CreatedAt: now, ExpiresAt: now.Add(InvitationTTL),
 	}
-	err = s.store.InTx(ctx, func(tx domain.Tx) error {
+	err = s.Store.InTx(ctx, func(tx domain.Tx) error {
 		if u, err := tx.GetUserByEmail(ctx, email); err == nil {
 			if _, err := tx.GetMember(ctx, p.OrgID, u.ID); err == nil {
 				return domain.Errorf(domain.CodeConflict, "%s is already a member of this organization", email)
@@ -56,39 +56,39 @@ func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, emai
 
 // ListInvitations lists the organization's invitations, newest first.
 func (s *Service) ListInvitations(ctx context.Context, p domain.Principal) ([]domain.Invitation, error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return nil, err
 	}
-	return s.store.ListInvitations(ctx, p.OrgID)
+	return s.Store.ListInvitations(ctx, p.OrgID)
 }
 
 // GetInvitation returns one invitation of the organization.
 func (s *Service) GetInvitation(ctx context.Context, p domain.Principal, id string) (domain.Invitation, error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return domain.Invitation{}, err
 	}
-	return s.store.GetInvitation(ctx, p.OrgID, id)
+	return s.Store.GetInvitation(ctx, p.OrgID, id)
 }
 
 // RevokeInvitation closes a pending invitation. Revoking one that is
 // already revoked is a no-op, so the command can be repeated safely.
 func (s *Service) RevokeInvitation(ctx context.Context, p domain.Principal, id string) (domain.Invitation, error) {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return domain.Invitation{}, err
 	}
 	var inv domain.Invitation
-	err := s.store.InTx(ctx, func(tx domain.Tx) error {
+	err := s.Store.InTx(ctx, func(tx domain.Tx) error {
 		var err error
 		if inv, err = tx.GetInvitation(ctx, p.OrgID, id); err != nil {
 			return err
 		}
-		switch inv.State(s.clock()) {
+		switch inv.State(s.Store.Now()) {
 		case domain.InvitationAccepted:
 			return domain.Errorf(domain.CodeConflict, "invitation %s was already accepted; remove the member instead", id)
 		case domain.InvitationRevoked:
 			return nil
 		}
-		if err := tx.MarkInvitationRevoked(ctx, p.OrgID, id, s.clock()); err != nil {
+		if err := tx.MarkInvitationRevoked(ctx, p.OrgID, id, s.Store.Now()); err != nil {
 			return err
 		}
 		inv, err = tx.GetInvitation(ctx, p.OrgID, id)

@@ -21,13 +21,13 @@ const (
 func (s *Service) EnsureLocal(ctx context.Context, configToken string) (orgID, secret string, err error) {
 	if configToken != "" {
 		if p, err := s.Authenticate(ctx, configToken); err == nil && p.IsAdmin() {
-			if u, err := s.store.GetUser(ctx, p.UserID); err == nil && u.Email == LocalUserEmail {
+			if u, err := s.Store.GetUser(ctx, p.UserID); err == nil && u.Email == LocalUserEmail {
 				return p.OrgID, "", nil
 			}
 		}
 	}
-	err = s.store.InTx(ctx, func(tx domain.Tx) error {
-		now := s.clock()
+	err = s.Store.InTx(ctx, func(tx domain.Tx) error {
+		now := s.Store.Now()
 		u, err := tx.GetUserByEmail(ctx, LocalUserEmail)
 		if domain.IsNotFound(err) {
 			n, err := tx.CountUsers(ctx)

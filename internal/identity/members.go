@@ -8,22 +8,22 @@ import (
 
 // ListMembers lists the principal's organization.
 func (s *Service) ListMembers(ctx context.Context, p domain.Principal) ([]domain.Member, error) {
-	return s.store.ListMembers(ctx, p.OrgID)
+	return s.Store.ListMembers(ctx, p.OrgID)
 }
 
 // GetMember returns one member of the principal's organization.
 func (s *Service) GetMember(ctx context.Context, p domain.Principal, userID string) (domain.Member, error) {
-	return s.store.GetMember(ctx, p.OrgID, userID)
+	return s.Store.GetMember(ctx, p.OrgID, userID)
 }
 
 // RemoveMember takes a user out of the organization and revokes their
 // tokens. The last admin cannot be removed: the organization would be
 // left with nobody able to manage it.
 func (s *Service) RemoveMember(ctx context.Context, p domain.Principal, userID string) error {
-	if err := requireAdmin(p); err != nil {
+	if err := domain.RequireAdmin(p); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx domain.Tx) error {
+	return s.Store.InTx(ctx, func(tx domain.Tx) error {
 		m, err := tx.GetMember(ctx, p.OrgID, userID)
 		if err != nil {
 			return err
@@ -43,7 +43,7 @@ func (s *Service) RemoveMember(ctx context.Context, p domain.Principal, userID s
 				return domain.Errorf(domain.CodeConflict, "%s is the last admin; make another member admin first", m.Email)
 			}
 		}
-		if err := tx.RevokeUserTokens(ctx, p.OrgID, userID, s.clock()); err != nil {
+		if err := tx.RevokeUserTokens(ctx, p.OrgID, userID, s.Store.Now()); err != nil {
 			return err
 		}
 		return tx.RemoveMember(ctx, p.OrgID, userID)

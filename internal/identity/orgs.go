@@ -16,7 +16,7 @@ type Me struct {
 
 // Whoami describes the principal.
 func (s *Service) Whoami(ctx context.Context, p domain.Principal) (Me, error) {
-	u, o, err := s.store.GetUserInOrganization(ctx, p.OrgID, p.UserID)
+	u, o, err := s.Store.GetUserInOrganization(ctx, p.OrgID, p.UserID)
 	if err != nil {
 		return Me{}, err
 	}
@@ -25,7 +25,7 @@ func (s *Service) Whoami(ctx context.Context, p domain.Principal) (Me, error) {
 
 // Organization returns the principal's organization.
 func (s *Service) Organization(ctx context.Context, p domain.Principal) (domain.Organization, error) {
-	return s.store.GetOrganization(ctx, p.OrgID)
+	return s.Store.GetOrganization(ctx, p.OrgID)
 }
 
 // createOrgWithAdmin writes a new organization, its first user as admin.

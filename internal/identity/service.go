@@ -16,23 +16,24 @@ const InvitationTTL = 7 * 24 * time.Hour
 // authenticated read does not become a database write.
 const touchInterval = time.Minute
 
-// Service implements the identity rules on a store.
+// Config is what the service needs.
+type Config struct {
+	Store domain.IdentityStore // its clock is the service's: tests give it a fake one
+	Log   *slog.Logger
+}
+
+// Service implements the identity rules.
 type Service struct {
-	store domain.Store
-	now   func() time.Time
-	log   *slog.Logger
+	Config
 
 	mu      sync.Mutex
 	touched map[string]time.Time // token id -> last recorded use
 }
 
-// New returns a Service. now is injected so tests control time.
-func New(store domain.Store, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{store: store, now: now, log: log, touched: map[string]time.Time{}}
+// New returns a Service.
+func New(cfg Config) *Service {
+	return &Service{Config: cfg, touched: map[string]time.Time{}}
 }
-
-// clock returns the current time at the store's resolution.
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // Authenticate resolves a presented token secret to a principal. Unknown,
 // revoked and orphaned (user removed) tokens all get the same answer.
@@ -41,7 +42,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (domain.Princ
 	if secret == "" {
 		return domain.Principal{}, denied
 	}
-	t, role, err := s.store.ResolveToken(ctx, domain.HashToken(secret))
+	t, role, err := s.Store.ResolveToken(ctx, domain.HashToken(secret))
 	if domain.IsNotFound(err) || (err == nil && t.RevokedAt != nil) {
 		return domain.Principal{}, denied
 	}
@@ -55,7 +56,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (domain.Princ
 // touch records a token's use at most once per touchInterval. A failure is
 // logged, not returned: last-used time must not block the request.
 func (s *Service) touch(ctx context.Context, tokenID string) {
-	now := s.clock()
+	now := s.Store.Now()
 	s.mu.Lock()
 	last, ok := s.touched[tokenID]
 	fresh := ok && now.Sub(last) < touchInterval
@@ -66,14 +67,7 @@ func (s *Service) touch(ctx context.Context, tokenID string) {
 	if fresh {
 		return
 	}
-	if err := s.store.TouchToken(ctx, tokenID, now); err != nil {
-		s.log.WarnContext(ctx, "recording token use", "token_id", tokenID, "err", err)
+	if err := s.Store.TouchToken(ctx, tokenID, now); err != nil {
+		s.Log.WarnContext(ctx, "recording token use", "token_id", tokenID, "err", err)
 	}
-}
-
-func requireAdmin(p domain.Principal) error {
-	if !p.IsAdmin() {
-		return domain.Errorf(domain.CodeForbidden, "this needs the admin role in your organization")
-	}
-	return nil
 }

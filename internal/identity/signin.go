@@ -30,8 +30,8 @@ func (s *Service) SignIn(ctx context.Context, id domain.ExternalIdentity, invita
 		return SignInResult{}, err
 	}
 	var res SignInResult
-	err = s.store.InTx(ctx, func(tx domain.Tx) error {
-		now := s.clock()
+	err = s.Store.InTx(ctx, func(tx domain.Tx) error {
+		now := s.Store.Now()
 		u, err := tx.GetUserByGitHubID(ctx, id.GitHubID)
 		if domain.IsNotFound(err) {
 			u, err = tx.GetUserByEmail(ctx, email)
@@ -76,7 +76,7 @@ func (s *Service) SignIn(ctx context.Context, id domain.ExternalIdentity, invita
 // join places a user without an organization: by invitation if one is
 // pending, else in a new organization named after their login.
 func (s *Service) join(ctx context.Context, tx domain.Tx, u domain.User, invitationID string) (domain.Membership, error) {
-	now := s.clock()
+	now := s.Store.Now()
 	if inv, ok := findPending(ctx, tx, u.Email, invitationID, now); ok {
 		if err := tx.MarkInvitationAccepted(ctx, inv.OrgID, inv.ID, now); err != nil {
 			return domain.Membership{}, err

@@ -14,17 +14,17 @@ func (s *Service) CreateToken(ctx context.Context, p domain.Principal, name stri
 	if err := domain.ValidateTokenName(name); err != nil {
 		return domain.Token{}, "", err
 	}
-	return mintToken(ctx, s.store, p.OrgID, p.UserID, name, s.clock())
+	return mintToken(ctx, s.Store, p.OrgID, p.UserID, name, s.Store.Now())
 }
 
 // ListTokens lists the principal's own tokens.
 func (s *Service) ListTokens(ctx context.Context, p domain.Principal) ([]domain.Token, error) {
-	return s.store.ListTokens(ctx, p.OrgID, p.UserID)
+	return s.Store.ListTokens(ctx, p.OrgID, p.UserID)
 }
 
 // GetToken returns one of the principal's own tokens.
 func (s *Service) GetToken(ctx context.Context, p domain.Principal, id string) (domain.Token, error) {
-	t, err := s.store.GetToken(ctx, p.OrgID, id)
+	t, err := s.Store.GetToken(ctx, p.OrgID, id)
 	if err == nil && t.UserID != p.UserID {
 		return domain.Token{}, domain.NotFound("token", id)
 	}
@@ -37,13 +37,13 @@ func (s *Service) RevokeToken(ctx context.Context, p domain.Principal, id string
 	if _, err := s.GetToken(ctx, p, id); err != nil {
 		return domain.Token{}, err
 	}
-	if err := s.store.RevokeToken(ctx, p.OrgID, id, s.clock()); err != nil {
+	if err := s.Store.RevokeToken(ctx, p.OrgID, id, s.Store.Now()); err != nil {
 		return domain.Token{}, err
 	}
 	return s.GetToken(ctx, p, id)
 }
 
-func mintToken(ctx context.Context, tx domain.Tx, orgID, userID, name string, now time.Time) (domain.Token, string, error) {
+func mintToken(ctx context.Context, tx domain.TokenRecords, orgID, userID, name string, now time.Time) (domain.Token, string, error) {
 	secret := domain.NewTokenSecret()
 	t := domain.Token{
 		ID: domain.NewID("tok"), OrgID: orgID, UserID: userID, Name: name,

@@ -1,6 +1,6 @@
 // Package runs holds the rules of pipeline runs: submission with
 // idempotency, listing, cancellation and logs. Where a run executes is the
-// Executor's business (the local stack today, EKS later).
+// domain.Executor's business (the local stack today, Kubernetes next).
 package runs
 
 import (
@@ -12,34 +12,21 @@ import (
 	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
-	"github.com/orchestera/orchestera/internal/stacks"
 )
 
-// Executor runs pipelines of one stack kind.
-type Executor interface {
-	// Check validates what only the executor can see (the project directory,
-	// secret aliases) before a run is accepted.
-	Check(ctx context.Context, namespace string, spec domain.RunSpec) error
-	// Wake tells the executor new work is pending.
-	Wake()
-	// Cancel stops a live run; the executor records the outcome.
-	Cancel(ctx context.Context, r domain.Run) error
-	// OpenLog opens a run's log; it stays readable after the run ends.
-	OpenLog(r domain.Run) (io.ReadCloser, error)
+// Config is what the service needs.
+type Config struct {
+	Store    domain.RunStore
+	Stacks   domain.StackResolver
+	// Executors run the pipelines of each stack kind that can run them.
+	Executors map[domain.StackKind]domain.Executor
 }
 
 // Service implements the run rules.
-type Service struct {
-	store    domain.Store
-	stacks   *stacks.Service
-	executor Executor
-	now      func() time.Time
-}
+type Service struct{ Config }
 
 // New returns a Service.
-func New(store domain.Store, st *stacks.Service, exec Executor, now func() time.Time) *Service {
-	return &Service{store: store, stacks: st, executor: exec, now: now}
-}
+func New(cfg Config) *Service { return &Service{cfg} }
 
 // Submit validates and records a run, or returns the run already submitted
 // with the same idempotency key. A key reused for a different spec is a
@@ -53,26 +40,27 @@ func (s *Service) Submit(ctx context.Context, p domain.Principal, stack, namespa
 	} else if len(key) > 128 {
 		return domain.Run{}, false, domain.Invalid("Idempotency-Key", "max_length", "must be at most 128 characters")
 	}
-	if r, err := s.store.GetRunByIdempotencyKey(ctx, p.OrgID, key); err == nil {
+	if r, err := s.Store.GetRunByIdempotencyKey(ctx, p.OrgID, key); err == nil {
 		return sameRun(r, stack, namespace, spec)
 	}
-	st, ns, err := s.stacks.Resolve(ctx, p, stack, namespace)
+	st, ns, err := s.Stacks.Resolve(ctx, p, stack, namespace)
 	if err != nil {
 		return domain.Run{}, false, err
 	}
-	if st.Kind != domain.StackLocal {
-		return domain.Run{}, false, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack; only local stacks run pipelines so far", st.Name, st.Kind)
+	exec, err := s.executor(st.Name, st.Kind)
+	if err != nil {
+		return domain.Run{}, false, err
 	}
-	if err := s.executor.Check(ctx, ns.Name, spec); err != nil {
+	if err := exec.Check(ctx, ns.Name, spec); err != nil {
 		return domain.Run{}, false, err
 	}
 	r := domain.Run{
 		ID: domain.NewID("run"), OrgID: p.OrgID, StackID: st.ID, StackName: st.Name, StackKind: st.Kind, Namespace: ns.Name,
-		IdempotencyKey: key, Spec: spec, State: domain.RunPending, CreatedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+		IdempotencyKey: key, Spec: spec, State: domain.RunPending, CreatedBy: p.UserID, CreatedAt: s.Store.Now(),
 	}
-	if err := s.store.CreateRun(ctx, r); err != nil {
+	if err := s.Store.CreateRun(ctx, r); err != nil {
 		if domain.ErrorCode(err) == domain.CodeConflict { // a concurrent retry won the race
-			existing, gerr := s.store.GetRunByIdempotencyKey(ctx, p.OrgID, key)
+			existing, gerr := s.Store.GetRunByIdempotencyKey(ctx, p.OrgID, key)
 			if gerr != nil {
 				return domain.Run{}, false, gerr
 			}
@@ -80,7 +68,7 @@ func (s *Service) Submit(ctx context.Context, p domain.Principal, stack, namespa
 		}
 		return domain.Run{}, false, err
 	}
-	s.executor.Wake()
+	exec.Wake()
 	return r, true, nil
 }
 
@@ -97,7 +85,7 @@ func sameRun(r domain.Run, stack, namespace string, spec domain.RunSpec) (domain
 
 // Get returns one run.
 func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domain.Run, error) {
-	return s.store.GetRun(ctx, p.OrgID, id)
+	return s.Store.GetRun(ctx, p.OrgID, id)
 }
 
 // List lists runs newest first; cursor is what the previous page returned.
@@ -117,7 +105,7 @@ func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilt
 			return nil, "", err
 		}
 	}
-	runs, err := s.store.ListRuns(ctx, p.OrgID, f)
+	runs, err := s.Store.ListRuns(ctx, p.OrgID, f)
 	if err != nil || len(runs) < f.Limit {
 		return runs, "", err
 	}
@@ -128,35 +116,52 @@ func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilt
 // Cancel stops a run. Cancelling a finished run changes nothing and returns
 // it, so the command is safe to repeat.
 func (s *Service) Cancel(ctx context.Context, p domain.Principal, id string) (domain.Run, error) {
-	r, err := s.store.GetRun(ctx, p.OrgID, id)
+	r, err := s.Store.GetRun(ctx, p.OrgID, id)
 	if err != nil || r.State.Terminal() {
 		return r, err
 	}
 	if r.State == domain.RunPending {
-		now := s.now().UTC().Truncate(time.Millisecond)
+		now := s.Store.Now()
 		c := r
 		c.State, c.Reason, c.EndedAt, c.Hint = domain.RunCancelled, domain.ReasonCancelled, &now, "cancelled before it started"
-		if err := s.store.UpdateRun(ctx, c, domain.RunPending); err == nil {
+		if err := s.Store.UpdateRun(ctx, c, domain.RunPending); err == nil {
 			return c, nil
 		}
-		if r, err = s.store.GetRun(ctx, p.OrgID, id); err != nil || r.State.Terminal() {
+		if r, err = s.Store.GetRun(ctx, p.OrgID, id); err != nil || r.State.Terminal() {
 			return r, err // it moved on meanwhile
 		}
 	}
-	if err := s.executor.Cancel(ctx, r); err != nil {
+	exec, err := s.executor(r.StackName, r.StackKind)
+	if err != nil {
 		return r, err
 	}
-	return s.store.GetRun(ctx, p.OrgID, id)
+	if err := exec.Cancel(ctx, r); err != nil {
+		return r, err
+	}
+	return s.Store.GetRun(ctx, p.OrgID, id)
 }
 
 // OpenLog opens a run's log.
 func (s *Service) OpenLog(ctx context.Context, p domain.Principal, id string) (domain.Run, io.ReadCloser, error) {
-	r, err := s.store.GetRun(ctx, p.OrgID, id)
+	r, err := s.Store.GetRun(ctx, p.OrgID, id)
 	if err != nil {
 		return r, nil, err
 	}
-	rc, err := s.executor.OpenLog(r)
+	exec, err := s.executor(r.StackName, r.StackKind)
+	if err != nil {
+		return r, nil, err
+	}
+	rc, err := exec.OpenLog(r)
 	return r, rc, err
+}
+
+// executor is the executor of a stack kind, or a Conflict saying that
+// stacks of that kind run no pipelines here.
+func (s *Service) executor(stack string, kind domain.StackKind) (domain.Executor, error) {
+	if e, ok := s.Executors[kind]; ok {
+		return e, nil
+	}
+	return nil, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack; only local stacks run pipelines so far", stack, kind)
 }
 
 func validState(st domain.RunState) bool {

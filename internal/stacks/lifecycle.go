@@ -30,15 +30,15 @@ func (s *Service) Destroy(ctx context.Context, p domain.Principal, name string) 
 // Repeating an operation already under way is a no-op, so commands can be
 // retried.
 func (s *Service) transition(ctx context.Context, p domain.Principal, name, op string, next map[domain.StackState]domain.StackState) (domain.Stack, error) {
-	if !p.IsAdmin() {
-		return domain.Stack{}, domain.Errorf(domain.CodeForbidden, "this needs the admin role in your organization")
+	if err := domain.RequireAdmin(p); err != nil {
+		return domain.Stack{}, err
 	}
-	st, err := s.store.GetStack(ctx, p.OrgID, name)
+	st, err := s.Store.GetStack(ctx, p.OrgID, name)
 	if err != nil {
 		return st, err
 	}
-	if st.Kind != domain.StackAWS {
-		return st, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack: it is always ready and cannot be %sed", name, st.Kind, op)
+	if _, err := s.provider(st, "it is always ready and cannot be "+op+"ed"); err != nil {
+		return st, err
 	}
 	to, ok := next[st.State]
 	if !ok {
@@ -52,15 +52,15 @@ func (s *Service) transition(ctx context.Context, p domain.Principal, name, op s
 	if to != domain.StackDestroying {
 		st.Hint = ""
 	}
-	err = s.store.InTx(ctx, func(tx domain.Tx) error {
+	err = s.Store.InTx(ctx, func(tx domain.Tx) error {
 		if err := tx.UpdateStack(ctx, st); err != nil {
 			return err
 		}
-		return tx.AddStackEvent(ctx, domain.StackEvent{ID: domain.NewID("sev"), OrgID: st.OrgID, StackID: st.ID, At: s.clock(),
+		return tx.AddStackEvent(ctx, domain.StackEvent{ID: domain.NewID("sev"), OrgID: st.OrgID, StackID: st.ID, At: s.Store.Now(),
 			Status: string(to), Message: fmt.Sprintf("%s requested (was %s)", op, from)})
 	})
-	if err == nil && s.wake != nil {
-		s.wake()
+	if err == nil && s.Wake != nil {
+		s.Wake()
 	}
 	return st, err
 }

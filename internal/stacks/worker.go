@@ -2,65 +2,66 @@ package stacks
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/provision"
 )
 
+// WorkerConfig is what the stack workers need.
+type WorkerConfig struct {
+	Store     domain.LifecycleStore
+	Providers map[domain.StackKind]domain.StackProvider
+	Owner     string        // this replica's lease owner id
+	Lease     time.Duration // renewed at a third of it while working; default 1m
+	Resync    time.Duration // how often to look at the store without a wake-up; default 5s
+	// Clock, Retry, Poll and MaxParallel tune the step engine; zero values
+	// take its defaults.
+	Clock       domain.Clock
+	Retry       provision.RetryPolicy
+	Poll        time.Duration
+	MaxParallel int
+	Log         *slog.Logger
+}
+
 // Worker runs the stacks that have work to do, one goroutine per stack,
-// holding a lease in the store so two server replicas never work on the same
-// stack at once.
+// holding a lease in the store so two server replicas never work on the
+// same stack at once.
 type Worker struct {
-	Store   domain.Store
-	Cloud   domain.StackCloud
-	Owner   string        // this replica's lease owner id
-	Lease   time.Duration // renewed at a third of it while working
-	Resync  time.Duration // how often to look at the store without a wake-up
-	Now     func() time.Time
-	Log     *slog.Logger
+	WorkerConfig
 	wake    chan struct{}
 	mu      sync.Mutex
 	working map[string]bool
 }
 
+// NewWorker returns a Worker; call Run to start it.
+func NewWorker(cfg WorkerConfig) *Worker {
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
+	if cfg.Resync <= 0 {
+		cfg.Resync = 5 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = domain.RealClock
+	}
+	return &Worker{WorkerConfig: cfg, wake: make(chan struct{}, 1), working: map[string]bool{}}
+}
+
 // Wake asks for a look at the store now.
 func (w *Worker) Wake() {
 	select {
-	case w.wakeup() <- struct{}{}:
+	case w.wake <- struct{}{}:
 	default:
 	}
 }
 
-// wakeup creates the wake channel on first use; Wake may come before Run.
-func (w *Worker) wakeup() chan struct{} {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.wake == nil {
-		w.wake = make(chan struct{}, 1)
-		w.working = map[string]bool{}
-	}
-	return w.wake
-}
-
-// defaults fills unset timings; Run calls it before anything else.
-func (w *Worker) defaults() {
-	if w.Lease <= 0 {
-		w.Lease = time.Minute
-	}
-	if w.Resync <= 0 {
-		w.Resync = 5 * time.Second
-	}
-}
-
-// Run works until ctx ends. Work in progress stops with ctx and is resumed
-// by whichever replica takes the lease next.
+// Run works until ctx ends and returns once every stack it started on has
+// stopped. Work in progress stops with ctx and is resumed by whichever
+// replica takes the lease next.
 func (w *Worker) Run(ctx context.Context) {
-	w.defaults()
-	wake := w.wakeup()
 	t := time.NewTicker(w.Resync)
 	defer t.Stop()
 	var wg sync.WaitGroup
@@ -79,7 +80,7 @@ func (w *Worker) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-wake:
+		case <-w.wake:
 		case <-t.C:
 		}
 	}
@@ -92,7 +93,7 @@ func (w *Worker) claim(ctx context.Context, id string) bool {
 	if w.working[id] {
 		return false
 	}
-	now := w.Now()
+	now := w.Store.Now()
 	ok, err := w.Store.AcquireStackLease(ctx, id, w.Owner, now.Add(w.Lease), now)
 	if err != nil || !ok {
 		return false
@@ -101,6 +102,7 @@ func (w *Worker) claim(ctx context.Context, id string) bool {
 	return true
 }
 
+// work runs one stack's operation under its lease.
 func (w *Worker) work(ctx context.Context, st domain.Stack) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -111,44 +113,16 @@ func (w *Worker) work(ctx context.Context, st domain.Stack) {
 		delete(w.working, st.ID)
 		w.mu.Unlock()
 	}()
-	report := func(step, status, msg string) {
-		if err := w.Store.AddStackEvent(context.WithoutCancel(ctx), domain.StackEvent{ID: domain.NewID("sev"), OrgID: st.OrgID, StackID: st.ID,
-			At: w.Now().UTC().Truncate(time.Millisecond), Step: step, Status: status, Message: msg}); err != nil {
-			w.Log.ErrorContext(ctx, "recording a stack event", "stack", st.Name, "err", err)
-		}
+	l := lifecycle{w: w, st: st, provider: w.Providers[st.Kind]}
+	if l.provider == nil {
+		l.finish(ctx, domain.Errorf(domain.CodeInternal, "no provider builds %s stacks on this server", st.Kind))
+		return
 	}
-	var err error
-	final := domain.StackReady
-	if st.State == domain.StackDestroying {
-		final = domain.StackDestroyed
-		var left []string
-		if left, err = w.Cloud.Destroy(ctx, st, report); err == nil && len(left) > 0 {
-			err = &domain.StepError{Step: "leftovers", Err: fmt.Sprintf("%d resources are still tagged with the stack: %v", len(left), left),
-				Fix: "delete them (they may belong to workloads that ran on the stack) and destroy again"}
-		}
-	} else {
-		err = w.Cloud.Provision(ctx, st, report)
-	}
+	err := l.run(ctx)
 	if ctx.Err() != nil {
 		return // stopping, or the lease was lost: the next holder resumes
 	}
-	st.State, st.FailedStep, st.Hint = final, "", ""
-	if err != nil {
-		st.State, st.Hint = domain.StackFailed, err.Error()
-		var se *domain.StepError
-		if errors.As(err, &se) {
-			st.FailedStep, st.Hint = se.Step, se.Err+"; fix: "+se.Fix
-		}
-	}
-	if uerr := w.Store.UpdateStack(context.WithoutCancel(ctx), st); uerr != nil {
-		w.Log.ErrorContext(ctx, "recording a stack outcome", "stack", st.Name, "err", uerr)
-		return
-	}
-	msg := "done"
-	if err != nil {
-		msg = st.Hint
-	}
-	report(st.FailedStep, string(st.State), msg)
+	l.finish(ctx, err)
 }
 
 // renew keeps the lease while working; losing it stops the work.
@@ -161,7 +135,7 @@ func (w *Worker) renew(ctx context.Context, cancel context.CancelFunc, id string
 			return
 		case <-t.C:
 		}
-		now := w.Now()
+		now := w.Store.Now()
 		if ok, err := w.Store.AcquireStackLease(ctx, id, w.Owner, now.Add(w.Lease), now); err == nil && !ok {
 			w.Log.WarnContext(ctx, "lost the lease of a stack; another replica continues", "stack_id", id)
 			cancel()

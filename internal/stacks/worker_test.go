@@ -2,6 +2,8 @@ package stacks_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -11,51 +13,67 @@ import (
 	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/poll"
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store/sqlstore"
 )
 
-// fakeCloud stands in for the AWS adapter (tested against moto in
-// internal/awsx): it fails the steps a test names, once each, and counts
-// how many provisions run at once.
-type fakeCloud struct {
+// fakeProvider stands in for the AWS adapter (tested against moto in
+// internal/aws/awsstack): three steps, the ones a test names failing once
+// each, and a count of how many provisions hold their first step at once.
+type fakeProvider struct {
 	mu        sync.Mutex
 	failOnce  map[string]bool
-	leftovers []string
+	leftovers []domain.Leftover
 	active    atomic.Int32
 	maxActive atomic.Int32
 	calls     atomic.Int32
-	hold      chan struct{} // when set, Provision waits on it
+	hold      chan struct{} // when set, the first step waits on it
 }
 
-func (f *fakeCloud) Provision(ctx context.Context, st domain.Stack, report domain.StackReporter) error {
-	f.calls.Add(1)
-	n := f.active.Add(1)
-	defer f.active.Add(-1)
-	for m := f.maxActive.Load(); n > m && !f.maxActive.CompareAndSwap(m, n); m = f.maxActive.Load() {
-	}
-	if f.hold != nil {
-		select {
-		case <-f.hold:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	for _, step := range []string{"network", "iam", "cluster"} {
-		f.mu.Lock()
-		fail := f.failOnce[step]
-		delete(f.failOnce, step)
-		f.mu.Unlock()
-		if fail {
-			return &domain.StepError{Step: step, Err: "AccessDenied: eks:CreateCluster", Fix: "add eks:* to OrchesteraAccessPolicy"}
-		}
-		report(step, "done", step+" ready")
-	}
-	return nil
+func (f *fakeProvider) Graph(context.Context, domain.Stack, string) (domain.Graph, error) {
+	return f.Model(domain.Stack{}), nil
 }
 
-func (f *fakeCloud) Destroy(ctx context.Context, st domain.Stack, report domain.StackReporter) ([]string, error) {
-	report("network", "destroyed", "gone")
+func (f *fakeProvider) Model(domain.Stack) domain.Graph {
+	step := func(name string) domain.StepFunc {
+		return func(ctx context.Context, _ domain.StepRun) error {
+			f.mu.Lock()
+			fail := f.failOnce[name]
+			delete(f.failOnce, name)
+			f.mu.Unlock()
+			if fail {
+				return domain.WithFix(errors.New("AccessDenied: eks:CreateCluster"), "add eks:* to OrchesteraAccessPolicy")
+			}
+			return nil
+		}
+	}
+	first := func(ctx context.Context, r domain.StepRun) error {
+		f.calls.Add(1)
+		n := f.active.Add(1)
+		defer f.active.Add(-1)
+		for m := f.maxActive.Load(); n > m && !f.maxActive.CompareAndSwap(m, n); m = f.maxActive.Load() {
+		}
+		if f.hold != nil {
+			select {
+			case <-f.hold:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return step("network")(ctx, r)
+	}
+	nothing := func(context.Context, domain.StepRun) error { return nil }
+	return domain.Graph{
+		{Name: "network", Ensure: first, Destroy: nothing},
+		{Name: "iam", Ensure: step("iam"), Destroy: nothing},
+		{Name: "cluster", After: []string{"network", "iam"}, Ensure: step("cluster"), Destroy: nothing},
+	}
+}
+
+func (f *fakeProvider) Classify(error) domain.Failure { return domain.FailurePermanent }
+
+func (f *fakeProvider) Leftovers(context.Context, domain.Stack) ([]domain.Leftover, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	left := f.leftovers
@@ -63,11 +81,17 @@ func (f *fakeCloud) Destroy(ctx context.Context, st domain.Stack, report domain.
 	return left, nil
 }
 
+func (f *fakeProvider) Plan(context.Context, domain.Stack) (domain.ProviderPlan, error) {
+	return domain.ProviderPlan{}, nil
+}
+
 type fixture struct {
-	store domain.Store
-	svc   *stacks.Service
-	admin domain.Principal
-	cloud *fakeCloud
+	store   domain.Store
+	svc     *stacks.Service
+	admin   domain.Principal
+	cloud   *fakeProvider
+	mu      sync.Mutex
+	workers []*stacks.Worker
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -78,15 +102,16 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := st.Now()
 	org, user := domain.NewID("org"), domain.NewID("usr")
 	mustDo(t, st.CreateOrganization(ctx, domain.Organization{ID: org, Name: "acme", CreatedAt: now}))
 	mustDo(t, st.CreateUser(ctx, domain.User{ID: user, Email: "a@example.com", CreatedAt: now}))
 	conn := domain.AWSConnection{ID: domain.NewID("conn"), OrgID: org, RoleARN: "arn:aws:iam::123456789012:role/OrchesteraAccessRole",
 		AccountID: "123456789012", Regions: []string{"us-east-1"}, State: domain.ConnectionVerified, CreatedAt: now}
 	mustDo(t, st.CreateConnection(ctx, conn))
-	f := &fixture{store: st, svc: stacks.New(st, time.Now), admin: domain.Principal{OrgID: org, UserID: user, Role: domain.RoleAdmin},
-		cloud: &fakeCloud{failOnce: map[string]bool{}}}
+	cloud := &fakeProvider{failOnce: map[string]bool{}}
+	f := &fixture{store: st, admin: domain.Principal{OrgID: org, UserID: user, Role: domain.RoleAdmin}, cloud: cloud}
+	f.svc = stacks.New(stacks.Config{Store: st, Providers: f.providers(), Wake: f.wakeAll})
 	if _, err := f.svc.CreateAWS(ctx, f.admin, domain.Stack{Name: "etl", ConnectionID: conn.ID}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -100,29 +125,46 @@ func mustDo(t *testing.T, err error) {
 	}
 }
 
+func (f *fixture) providers() map[domain.StackKind]domain.StackProvider {
+	return map[domain.StackKind]domain.StackProvider{domain.StackAWS: f.cloud}
+}
+
+// wakeAll wakes every worker the test started, as the server's one worker
+// is woken.
+func (f *fixture) wakeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, w := range f.workers {
+		w.Wake()
+	}
+}
+
 func (f *fixture) worker(t *testing.T, owner string) *stacks.Worker {
-	w := &stacks.Worker{Store: f.store, Cloud: f.cloud, Owner: owner, Lease: time.Minute, Resync: 20 * time.Millisecond, Now: time.Now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return f.workerOn(t, owner, f.store)
+}
+
+func (f *fixture) workerOn(t *testing.T, owner string, store domain.LifecycleStore) *stacks.Worker {
+	w := stacks.NewWorker(stacks.WorkerConfig{Store: store, Providers: f.providers(), Owner: owner, Lease: time.Minute,
+		Resync: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	f.svc.SetWaker(w.Wake)
+	f.mu.Lock()
+	f.workers = append(f.workers, w)
+	f.mu.Unlock()
 	return w
 }
 
 func (f *fixture) wait(t *testing.T, want domain.StackState) domain.Stack {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+	return poll.For(t, "the stack to be "+string(want), 10*time.Second, func() (domain.Stack, error) {
 		st, err := f.store.GetStack(context.Background(), f.admin.OrgID, "etl")
-		mustDo(t, err)
-		if st.State == want {
-			return st
+		if err == nil && st.State != want {
+			err = fmt.Errorf("it is %s (%s)", st.State, st.Hint)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stack is %s (%s), want %s", st.State, st.Hint, want)
-		}
-	}
+		return st, err
+	})
 }
 
 func TestProvisionFailResumeUpdateDestroy(t *testing.T) {
@@ -147,7 +189,7 @@ func TestProvisionFailResumeUpdateDestroy(t *testing.T) {
 	}
 	f.wait(t, domain.StackReady)
 
-	f.cloud.leftovers = []string{"eni-123 (network interface)"}
+	f.cloud.leftovers = []domain.Leftover{{Type: "network-interface", ID: "eni-123", State: "in-use", Fix: "delete it"}}
 	mustDo(t, func() error { _, err := f.svc.Destroy(ctx, f.admin, "etl"); return err }())
 	left := f.wait(t, domain.StackFailed)
 	if left.FailedStep != "leftovers" {
@@ -169,19 +211,25 @@ func TestTwoReplicasNeverWorkOnOneStack(t *testing.T) {
 	f := newFixture(t)
 	f.cloud.hold = make(chan struct{})
 	f.worker(t, "replica-1")
-	w2 := f.worker(t, "replica-2")
+	scans := &scanCount{LifecycleStore: f.store}
+	f.workerOn(t, "replica-2", scans)
 	if _, err := f.svc.Provision(context.Background(), f.admin, "etl"); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); f.cloud.calls.Load() == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no replica started the stack")
+	poll.Until(t, "a replica to start the stack", 5*time.Second, func() error {
+		if f.cloud.calls.Load() == 0 {
+			return errors.New("no step has run")
 		}
-	}
-	for i := 0; i < 10; i++ { // both replicas look at the store again and again
-		w2.Wake()
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
+	// Both replicas look at the store again and again while one works.
+	start := scans.n.Load()
+	poll.Until(t, "replica-2 to look at the store 5 more times", 5*time.Second, func() error {
+		if n := scans.n.Load() - start; n < 5 {
+			return fmt.Errorf("%d looks", n)
+		}
+		return nil
+	})
 	close(f.cloud.hold)
 	f.wait(t, domain.StackReady)
 	if got := f.cloud.maxActive.Load(); got != 1 {
@@ -207,4 +255,15 @@ func TestLifecycleRules(t *testing.T) {
 	if st.State != domain.StackProvisioning || again.State != domain.StackProvisioning {
 		t.Fatalf("provision twice: %s, %s", st.State, again.State)
 	}
+}
+
+// scanCount counts how often a worker looks for stacks with work.
+type scanCount struct {
+	domain.LifecycleStore
+	n atomic.Int32
+}
+
+func (s *scanCount) StacksInState(ctx context.Context, states ...domain.StackState) ([]domain.Stack, error) {
+	s.n.Add(1)
+	return s.LifecycleStore.StacksInState(ctx, states...)
 }

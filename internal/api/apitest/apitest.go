@@ -2,7 +2,7 @@
 // services, GitHub sign-in against the githubtest fake, a local-stack
 // executor that is never started (submitted runs stay pending), and a
 // scripted role verifier in place of AWS (the real one is tested against
-// moto in internal/awsx).
+// moto in internal/aws/verify).
 package apitest
 
 import (
@@ -22,7 +22,7 @@ import (
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
 	"github.com/orchestera/orchestera/internal/identity"
-	"github.com/orchestera/orchestera/internal/localstack"
+	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store/sqlstore"
@@ -51,17 +51,17 @@ func Start(t testing.TB) *Server {
 	}
 	s := &Server{Store: st, GitHub: githubtest.New(), Verifier: &Verifier{}, Logs: &Buffer{}}
 	log := slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s.Identity = identity.New(st, time.Now, log)
-	s.Stacks = stacks.New(st, time.Now)
-	exec := localstack.New(localstack.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log, Now: time.Now})
+	s.Identity = identity.New(identity.Config{Store: st, Log: log})
+	s.Stacks = stacks.New(stacks.Config{Store: st})
+	exec := localrun.New(localrun.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log})
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	s.URL = srv.URL
 	h = api.New(api.Config{
 		Identity: s.Identity, Store: st, Log: log, Version: "test", Now: time.Now,
-		Stacks: s.Stacks, Runs: runs.New(st, s.Stacks, exec, time.Now),
+		Stacks: s.Stacks, Runs: runs.New(runs.Config{Store: st, Stacks: s.Stacks, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: exec}}),
 		Connections: connections.New(connections.Config{
-			Store: st, Verifier: s.Verifier, Regions: []string{"us-east-1", "eu-west-1"}, Now: time.Now, Log: log,
+			Store: st, Verifier: s.Verifier, Regions: []string{"us-east-1", "eu-west-1"}, Log: log,
 			PlatformAccount: func(context.Context) (string, error) { return PlatformAccount, nil },
 		}),
 		PublicURL: srv.URL,

@@ -1,0 +1,103 @@
+package stacks
+
+import (
+	"context"
+
+	"github.com/orchestera/orchestera/internal/domain"
+)
+
+// Config is what the service needs.
+type Config struct {
+	Store domain.StackStore
+	// Providers build the stacks of each kind that has a cloud behind it.
+	Providers map[domain.StackKind]domain.StackProvider
+	// Wake tells the workers there is work; nil without workers.
+	Wake func()
+}
+
+// Service implements stack and namespace rules.
+type Service struct{ Config }
+
+// New returns a Service.
+func New(cfg Config) *Service { return &Service{cfg} }
+
+var _ domain.StackResolver = (*Service)(nil)
+
+// EnsureLocal gives the organization its ready stack "local" with the
+// namespace "default"; it is a no-op when they exist.
+func (s *Service) EnsureLocal(ctx context.Context, orgID string) error {
+	now := s.Store.Now()
+	return s.Store.InTx(ctx, func(tx domain.Tx) error {
+		st, err := tx.GetStack(ctx, orgID, domain.LocalStackName)
+		if domain.IsNotFound(err) {
+			st = domain.Stack{ID: domain.NewID("stk"), OrgID: orgID, Name: domain.LocalStackName, Kind: domain.StackLocal, State: domain.StackReady, CreatedAt: now}
+			err = tx.CreateStack(ctx, st)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.GetNamespace(ctx, orgID, st.ID, domain.DefaultNamespace)
+		if domain.IsNotFound(err) {
+			err = tx.CreateNamespace(ctx, domain.Namespace{ID: domain.NewID("ns"), OrgID: orgID, StackID: st.ID, Name: domain.DefaultNamespace, CreatedAt: now})
+		}
+		return err
+	})
+}
+
+// List lists the organization's stacks.
+func (s *Service) List(ctx context.Context, p domain.Principal) ([]domain.Stack, error) {
+	return s.Store.ListStacks(ctx, p.OrgID)
+}
+
+// Get returns one stack by name.
+func (s *Service) Get(ctx context.Context, p domain.Principal, name string) (domain.Stack, error) {
+	return s.Store.GetStack(ctx, p.OrgID, name)
+}
+
+// Namespaces lists a stack's namespaces.
+func (s *Service) Namespaces(ctx context.Context, p domain.Principal, stack string) ([]domain.Namespace, error) {
+	st, err := s.Store.GetStack(ctx, p.OrgID, stack)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.ListNamespaces(ctx, p.OrgID, st.ID)
+}
+
+// CreateNamespace adds a namespace to a stack (admin). Creating one that
+// exists returns it, so the command can be repeated.
+func (s *Service) CreateNamespace(ctx context.Context, p domain.Principal, stack, name string) (domain.Namespace, error) {
+	if err := domain.RequireAdmin(p); err != nil {
+		return domain.Namespace{}, err
+	}
+	if err := domain.ValidateNamespaceName(name); err != nil {
+		return domain.Namespace{}, err
+	}
+	st, err := s.Store.GetStack(ctx, p.OrgID, stack)
+	if err != nil {
+		return domain.Namespace{}, err
+	}
+	if ns, err := s.Store.GetNamespace(ctx, p.OrgID, st.ID, name); err == nil {
+		return ns, nil
+	}
+	ns := domain.Namespace{ID: domain.NewID("ns"), OrgID: p.OrgID, StackID: st.ID, Name: name, CreatedAt: s.Store.Now()}
+	return ns, s.Store.CreateNamespace(ctx, ns)
+}
+
+// Resolve finds a stack and one of its namespaces, NotFound for either.
+func (s *Service) Resolve(ctx context.Context, p domain.Principal, stack, namespace string) (domain.Stack, domain.Namespace, error) {
+	st, err := s.Store.GetStack(ctx, p.OrgID, stack)
+	if err != nil {
+		return st, domain.Namespace{}, err
+	}
+	ns, err := s.Store.GetNamespace(ctx, p.OrgID, st.ID, namespace)
+	return st, ns, err
+}
+
+// provider is the provider of a stack's kind, or a Conflict naming what the
+// operation cannot do on a stack without one (the local stack).
+func (s *Service) provider(st domain.Stack, what string) (domain.StackProvider, error) {
+	if p, ok := s.Providers[st.Kind]; ok {
+		return p, nil
+	}
+	return nil, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack: %s", st.Name, st.Kind, what)
+}
