@@ -63,7 +63,7 @@ test: go-check lint java-check python-env
 	@status=0; \
 	  ORCHESTERA_TEST_POSTGRES_URL="$$(cat build/pg/url)" ORCHESTERA_TEST_PYTHON="$(CURDIR)/$(PYTHON)" \
 	    ORCHESTERA_TEST_MOTO="$(CURDIR)/$(VENV)/bin/moto_server" \
-	    $(GO) test -count=1 -timeout 20m ./... || status=$$?; \
+	    $(GO) test -race -count=1 -timeout 30m ./... || status=$$?; \
 	  scripts/test-postgres.sh stop; \
 	  [ $$status = 0 ] || exit $$status; \
 	  cd python && ../$(PYTHON) -m pytest -q

@@ -27,7 +27,7 @@ func (r *runner) ours(ctx context.Context) (time.Duration, error) {
 }
 
 // direct runs the same entrypoint with the same interpreter in the project
-// directory, with the environment internal/localstack sets for a run (the
+// directory, with the environment internal/localrun sets for a run (the
 // executor's defaults for what `orchestera run` leaves unset) and a fresh
 // run directory, as the platform gives each run.
 func (r *runner) direct(ctx context.Context) (time.Duration, error) {

@@ -142,14 +142,14 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		return err
 	}
 	providers := map[domain.StackKind]domain.StackProvider{
-		domain.StackAWS: &awsstack.Provider{Platform: awsCfg, Connections: st, Audit: st, Log: log},
+		domain.StackAWS: awsstack.New(awsstack.Config{Platform: awsCfg, Connections: st, Audit: st, Log: log}),
 	}
 	stackWorker := stacks.NewWorker(stacks.WorkerConfig{Store: st, Providers: providers, Owner: replicaID(o.home), Poll: o.awsPoll, Log: log})
 	stackSvc := stacks.New(stacks.Config{Store: st, Providers: providers, Wake: stackWorker.Wake})
 	ids := identity.New(identity.Config{Store: st, Log: log})
 	executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
 	conns := connections.New(connections.Config{
-		Store: st, Verifier: verify.New(awsCfg), Regions: o.regions, Log: log,
+		Store: st, Verifier: verify.New(verify.Config{Platform: awsCfg}), Regions: o.regions, Log: log,
 		PlatformAccount: platformAccount(awsCfg, o.platformAccount),
 	})
 	cfg := api.Config{

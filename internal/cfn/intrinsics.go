@@ -25,7 +25,9 @@ type GetAttValue struct {
 }
 
 // GetAtt reads an attribute of a resource.
-func GetAtt(logicalID, attr string) GetAttValue { return GetAttValue{GetAtt: [2]string{logicalID, attr}} }
+func GetAtt(logicalID, attr string) GetAttValue {
+	return GetAttValue{GetAtt: [2]string{logicalID, attr}}
+}
 
 // SubValue is {"Fn::Sub": string with ${...} references}.
 type SubValue struct {

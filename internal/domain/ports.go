@@ -32,12 +32,12 @@ type StackProvider interface {
 type Failure int
 
 // The failures. Transient ones are retried with backoff; the others stop the
-// step and tell the stack's fix apart.
+// step. A step that knows the exact fix attaches it (domain.WithFix); the
+// lifecycle falls back on one for the kind of failure.
 const (
 	FailurePermanent Failure = iota
 	FailureTransient         // throttling, a fault on the cloud's side
 	FailureForbidden         // the role lacks a permission
-	FailureNotOwned          // a resource has our name but not our tags
 )
 
 // Leftover is a resource still tagged with a destroyed stack: it costs money

@@ -110,4 +110,3 @@ func (c *Clock) Sleeps() []time.Duration {
 	defer c.mu.Unlock()
 	return slices.Clone(c.slept)
 }
-

@@ -16,8 +16,8 @@ import (
 
 // Config is what the service needs.
 type Config struct {
-	Store    domain.RunStore
-	Stacks   domain.StackResolver
+	Store  domain.RunStore
+	Stacks domain.StackResolver
 	// Executors run the pipelines of each stack kind that can run them.
 	Executors map[domain.StackKind]domain.Executor
 }

@@ -125,8 +125,6 @@ func (l lifecycle) fix(se *domain.StepError) {
 		se.Fix = domain.FixOf(se.Err)
 	case l.provider.Classify(se.Err) == domain.FailureForbidden:
 		se.Fix = "the role lacks a permission this step needs: run orchestera connections verify, add what is missing to OrchesteraAccessPolicy, then " + l.operation() + " again"
-	case l.provider.Classify(se.Err) == domain.FailureNotOwned:
-		se.Fix = "a resource with this stack's name exists without Orchestera's ownership tags: delete or rename it, or use another stack name"
 	default:
 		se.Fix = l.operation() + " again to resume from this step"
 	}

@@ -24,6 +24,8 @@ import (
 type fakeProvider struct {
 	mu        sync.Mutex
 	failOnce  map[string]bool
+	failWith  error // what a failing step returns; default: an AccessDenied with its fix
+	forbidden bool  // Classify calls every error a missing permission
 	leftovers []domain.Leftover
 	active    atomic.Int32
 	maxActive atomic.Int32
@@ -42,6 +44,9 @@ func (f *fakeProvider) Model(domain.Stack) domain.Graph {
 			fail := f.failOnce[name]
 			delete(f.failOnce, name)
 			f.mu.Unlock()
+			if fail && f.failWith != nil {
+				return f.failWith
+			}
 			if fail {
 				return domain.WithFix(errors.New("AccessDenied: eks:CreateCluster"), "add eks:* to OrchesteraAccessPolicy")
 			}
@@ -71,7 +76,12 @@ func (f *fakeProvider) Model(domain.Stack) domain.Graph {
 	}
 }
 
-func (f *fakeProvider) Classify(error) domain.Failure { return domain.FailurePermanent }
+func (f *fakeProvider) Classify(error) domain.Failure {
+	if f.forbidden {
+		return domain.FailureForbidden
+	}
+	return domain.FailurePermanent
+}
 
 func (f *fakeProvider) Leftovers(context.Context, domain.Stack) ([]domain.Leftover, error) {
 	f.mu.Lock()
@@ -266,4 +276,29 @@ type scanCount struct {
 func (s *scanCount) StacksInState(ctx context.Context, states ...domain.StackState) ([]domain.Stack, error) {
 	s.n.Add(1)
 	return s.LifecycleStore.StacksInState(ctx, states...)
+}
+
+// TestAFailureNamesItsFix: the fix a step attached wins, else the one for
+// the kind of failure the provider classified, else resuming.
+func TestAFailureNamesItsFix(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		forbidden bool
+		want      string
+	}{
+		{"a missing permission", true, "boom; fix: the role lacks a permission this step needs: run orchestera connections verify, add what is missing to OrchesteraAccessPolicy, then provision again"},
+		{"anything else", false, "boom; fix: provision again to resume from this step"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.cloud.failOnce["iam"], f.cloud.failWith, f.cloud.forbidden = true, errors.New("boom"), tc.forbidden
+			f.worker(t, "replica-1")
+			if _, err := f.svc.Provision(context.Background(), f.admin, "etl"); err != nil {
+				t.Fatal(err)
+			}
+			if st := f.wait(t, domain.StackFailed); st.FailedStep != "iam" || st.Hint != tc.want {
+				t.Errorf("failed at %q: %q", st.FailedStep, st.Hint)
+			}
+		})
+	}
 }

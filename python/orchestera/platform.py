@@ -1,7 +1,8 @@
 """What the platform tells a run through its environment.
 
-The platform sets these variables; user code never does. Reading them in one
-place keeps the contract visible.
+The platform sets these variables; user code never does. This module is the
+only place that reads them (docs/runtime-contract.md lists each; the Go side
+is internal/runenv).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Platform:
     executor_pod_template: str = ""
     secrets: List[str] = field(default_factory=list)
     connections: Dict[str, dict] = field(default_factory=dict)
+    executor_instances: int = 1
+    executor_cores: int = 1
+    executor_memory: str = "1g"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Platform":
@@ -47,7 +51,25 @@ class Platform:
             executor_pod_template=env.get("ORCH_EXECUTOR_POD_TEMPLATE", ""),
             secrets=[s for s in env.get("ORCH_SECRETS", "").split(",") if s],
             connections=_load_connections(env.get("ORCH_CONNECTIONS_FILE", "")),
+            **sizing(env),
         )
+
+
+def sizing(env: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
+    """The executor sizing the run was started with (orchestera run
+    --executor-instances/--executor-cores/--executor-memory)."""
+    env = os.environ if env is None else env
+    return {
+        "executor_instances": int(env.get("ORCH_EXECUTOR_INSTANCES", "1")),
+        "executor_cores": int(env.get("ORCH_EXECUTOR_CORES", "1")),
+        "executor_memory": env.get("ORCH_EXECUTOR_MEMORY", "1g"),
+    }
+
+
+def run_dir(env: Optional[Mapping[str, str]] = None) -> str:
+    """The run's own writable directory, or the current one outside a run."""
+    env = os.environ if env is None else env
+    return env.get("ORCH_RUN_DIR", "") or "."
 
 
 def _load_connections(path: str) -> Dict[str, dict]:

@@ -37,7 +37,7 @@ const m6iLarge = `{"product":{"sku":"X"},"terms":{"OnDemand":{"X.JRTCKXETXF":{"p
 func TestCostEstimate(t *testing.T) {
 	st := domain.Stack{OrgID: "org_1", ConnectionID: "conn_1", Region: "us-east-1"}
 	f := &fakePricing{product: m6iLarge}
-	p := &Provider{Connections: fakeConnections{}, Pricing: func(aws.Config) awssdk.Pricing { return f }}
+	p := New(Config{Connections: fakeConnections{}, Pricing: func(aws.Config) awssdk.Pricing { return f }})
 	est := p.estimate(context.Background(), st)
 	node := est.Items[2]
 	if node.Source != "AWS Pricing API" || node.HourlyUSD != 0.192 || f.filters["instanceType"] != "m6i.large" || f.filters["location"] != "US East (N. Virginia)" {

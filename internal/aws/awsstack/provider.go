@@ -2,7 +2,6 @@ package awsstack
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,10 +12,8 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-// Provider implements domain.StackProvider for AWS stacks: it supplies the
-// stack's steps with clients acting as the stack's connection role, every
-// call audited. The stack lifecycle (package stacks) runs them.
-type Provider struct {
+// Config is what a Provider needs.
+type Config struct {
 	Platform    aws.Config // the server's own AWS identity
 	Connections domain.ConnectionReader
 	Audit       domain.AuditLog
@@ -28,6 +25,14 @@ type Provider struct {
 	// where the API lives whatever the stack's region.
 	Pricing func(aws.Config) awssdk.Pricing
 }
+
+// Provider implements domain.StackProvider for AWS stacks: it supplies the
+// stack's steps with clients acting as the stack's connection role, every
+// call audited. The stack lifecycle (package stacks) runs them.
+type Provider struct{ Config }
+
+// New returns a Provider.
+func New(cfg Config) *Provider { return &Provider{cfg} }
 
 var _ domain.StackProvider = (*Provider)(nil)
 
@@ -49,14 +54,11 @@ func Model(st domain.Stack) domain.Graph { return stackGraph(SpecFor(st), Client
 
 // Classify tells the engine and the lifecycle what kind of failure err is.
 func (p *Provider) Classify(err error) domain.Failure {
-	var notOwned *NotOwnedError
 	switch {
 	case awssdk.IsThrottled(err):
 		return domain.FailureTransient
 	case awssdk.IsAccessDenied(err):
 		return domain.FailureForbidden
-	case errors.As(err, &notOwned):
-		return domain.FailureNotOwned
 	}
 	return domain.FailurePermanent
 }

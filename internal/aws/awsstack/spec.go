@@ -179,10 +179,12 @@ func (e *NotOwnedError) Unwrap() error {
 	return domain.Errorf(domain.CodeConflict, "%s %q is not this stack's", e.Kind, e.Name)
 }
 
-// checkOwned returns a NotOwnedError unless tags mark the resource as ours.
+// checkOwned returns a NotOwnedError, with its fix, unless tags mark the
+// resource as ours.
 func (s StackSpec) checkOwned(kind, name string, tags map[string]string) error {
 	if s.owns(tags) {
 		return nil
 	}
-	return &NotOwnedError{Kind: kind, Name: name, WantOrg: s.OrgID, WantStack: s.StackName, Found: tags}
+	return domain.WithFix(&NotOwnedError{Kind: kind, Name: name, WantOrg: s.OrgID, WantStack: s.StackName, Found: tags},
+		"a resource with this stack's name exists without Orchestera's ownership tags: delete or rename it, or use another stack name")
 }

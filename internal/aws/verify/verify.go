@@ -26,9 +26,8 @@ const (
 	CheckRegions        = "regions"
 )
 
-// Verifier implements domain.RoleVerifier with the AWS SDK: it assumes the
-// customer's role from the platform identity and checks what the guide asks.
-type Verifier struct {
+// Config is what a Verifier needs; zero fields take New's defaults.
+type Config struct {
 	// Platform is the server's own AWS configuration.
 	Platform aws.Config
 	// Propagation is how long AccessDenied is retried on a role registered
@@ -44,16 +43,31 @@ type Verifier struct {
 	EC2 func(cfg aws.Config, region string) awssdk.EC2
 }
 
-// New returns a Verifier that uses the SDK's clients.
-func New(platform aws.Config) *Verifier {
-	return &Verifier{
-		Platform: platform, Propagation: 2 * time.Minute, Clock: domain.RealClock,
-		STS: func(c aws.Config) awssdk.STS { return sts.NewFromConfig(c) },
-		IAM: func(c aws.Config) awssdk.IAM { return iam.NewFromConfig(c) },
-		EC2: func(c aws.Config, region string) awssdk.EC2 {
-			return ec2.NewFromConfig(c, func(o *ec2.Options) { o.Region = region })
-		},
+// Verifier implements domain.RoleVerifier with the AWS SDK: it assumes the
+// customer's role from the platform identity and checks what the guide asks.
+type Verifier struct{ Config }
+
+// New returns a Verifier; unset clients are the SDK's, an unset
+// Propagation two minutes.
+func New(cfg Config) *Verifier {
+	if cfg.Propagation == 0 {
+		cfg.Propagation = 2 * time.Minute
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = domain.RealClock
+	}
+	if cfg.STS == nil {
+		cfg.STS = func(c aws.Config) awssdk.STS { return sts.NewFromConfig(c) }
+	}
+	if cfg.IAM == nil {
+		cfg.IAM = func(c aws.Config) awssdk.IAM { return iam.NewFromConfig(c) }
+	}
+	if cfg.EC2 == nil {
+		cfg.EC2 = func(c aws.Config, region string) awssdk.EC2 {
+			return ec2.NewFromConfig(c, func(o *ec2.Options) { o.Region = region })
+		}
+	}
+	return &Verifier{cfg}
 }
 
 var _ domain.RoleVerifier = (*Verifier)(nil)

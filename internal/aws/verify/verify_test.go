@@ -92,7 +92,7 @@ func TestVerifyAgainstMoto(t *testing.T) {
 			RoleARN:           "arn:aws:iam::" + member + ":role/" + iampolicy.AccessRoleName,
 			PlatformAccountID: mototest.AccountID, Regions: []string{"us-east-1"}, RegisteredAt: time.Now().Add(-time.Hour), Audit: a.record}
 	}
-	v := New(platformCfg)
+	v := New(Config{Platform: platformCfg})
 
 	t.Run("a role made as the guide says is verified", func(t *testing.T) {
 		a := &auditLog{}
@@ -201,8 +201,7 @@ func TestAssumeRoleFailuresAreClassified(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := &fakeSTS{errs: []error{c.err}}
-			v := New(aws.Config{})
-			v.STS = func(aws.Config) awssdk.STS { return f }
+			v := New(Config{STS: func(aws.Config) awssdk.STS { return f }})
 			checks := v.Verify(context.Background(), target)
 			got := byName(checks)
 			if a := got[CheckAssumeRole]; a.Status != domain.CheckFail || !strings.Contains(a.Fix, c.want) {
@@ -226,10 +225,7 @@ func TestAccessDeniedOnANewRoleIsRetriedWhileIAMPropagates(t *testing.T) {
 	f := &fakeSTS{errs: []error{denied("not authorized"), denied("not authorized"), denied("not authorized"), denied("not authorized"), denied("not authorized")}}
 	clock := fakeclock.New()
 	target.RegisteredAt = clock.Now()
-	v := New(aws.Config{})
-	v.STS = func(aws.Config) awssdk.STS { return f }
-	v.Propagation = 30 * time.Second
-	v.Clock = clock
+	v := New(Config{STS: func(aws.Config) awssdk.STS { return f }, Propagation: 30 * time.Second, Clock: clock})
 	a := byName(v.Verify(context.Background(), target))[CheckAssumeRole]
 	if f.calls < 3 || !strings.Contains(a.Evidence, "while IAM changes to a just-registered role propagate") {
 		t.Fatalf("calls %d, evidence %q", f.calls, a.Evidence)
@@ -244,7 +240,7 @@ func TestAccessDeniedOnANewRoleIsRetriedWhileIAMPropagates(t *testing.T) {
 }
 
 func TestBadARNSkipsEverything(t *testing.T) {
-	checks := New(aws.Config{}).Verify(context.Background(), domain.VerificationTarget{RoleARN: "arn:aws:iam::1:user/x"})
+	checks := New(Config{}).Verify(context.Background(), domain.VerificationTarget{RoleARN: "arn:aws:iam::1:user/x"})
 	if checks[0].Status != domain.CheckFail || len(checks) != 6 || checks[5].Status != domain.CheckSkip {
 		t.Fatalf("checks = %+v", checks)
 	}

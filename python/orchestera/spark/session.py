@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from typing import Dict, Iterator, Mapping, Optional
+from typing import Dict, Iterator, Optional
 
-from orchestera.platform import Platform, PlatformError
+from orchestera.platform import Platform, PlatformError, sizing
 
 _MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$")
 
@@ -100,15 +100,7 @@ def jdbc_options(platform: Platform, name: str) -> Dict[str, str]:
     return opts
 
 
-def platform_sizing(env: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
-    """The executor sizing the run was started with (orchestera run
-    --executor-instances/--executor-cores/--executor-memory)."""
-    env = os.environ if env is None else env
-    return {
-        "executor_instances": int(env.get("ORCH_EXECUTOR_INSTANCES", "1")),
-        "executor_cores": int(env.get("ORCH_EXECUTOR_CORES", "1")),
-        "executor_memory": env.get("ORCH_EXECUTOR_MEMORY", "1g"),
-    }
+platform_sizing = sizing  # the name earlier releases exported
 
 
 @contextlib.contextmanager
@@ -124,12 +116,12 @@ def spark_session(
     flags, so operators can resize a job without changing its code."""
     from pyspark.sql import SparkSession  # imported here: arguments are checked without Spark
 
-    size = platform_sizing()
+    platform = Platform.from_env()
     conf = build_conf(
-        Platform.from_env(), app_name,
-        executor_instances if executor_instances is not None else size["executor_instances"],
-        executor_cores if executor_cores is not None else size["executor_cores"],
-        executor_memory if executor_memory is not None else size["executor_memory"],
+        platform, app_name,
+        executor_instances if executor_instances is not None else platform.executor_instances,
+        executor_cores if executor_cores is not None else platform.executor_cores,
+        executor_memory if executor_memory is not None else platform.executor_memory,
         additional_spark_conf,
     )
     builder = SparkSession.builder

@@ -4,6 +4,7 @@ write CSV and Parquet, print a summary."""
 import os
 
 from orchestera.entrypoints import Argument, SparkEntrypoint
+from orchestera.platform import run_dir
 from orchestera.spark import spark_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -17,7 +18,7 @@ class HelloWorld(SparkEntrypoint):
     top = Argument(int, default=3, help="cities to print")
 
     def run(self):
-        out = self.output_dir or os.path.join(os.environ.get("ORCH_RUN_DIR", "."), "output")
+        out = self.output_dir or os.path.join(run_dir(), "output")
         # Sized by the run's --executor-* flags (orchestera run), not here.
         with spark_session(app_name=self.application_name) as spark:
             trips = spark.read.csv(os.path.abspath(self.input_path), header=True, inferSchema=True)
