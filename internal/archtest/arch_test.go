@@ -22,6 +22,7 @@ var allowed = map[string][]string{
 	"internal/identity":              {"std", "internal/domain"},
 	"internal/awsx":                  {"internal/domain", "internal/iampolicy", "internal/provision", "internal/cfn"},
 	"internal/awsx/mototest":         {"std"},
+	"internal/kube/kubetest":         {"std"},
 	"internal/provision":             {"std"},
 	"internal/golden":                {"std"},
 	"internal/cfn":                   {"std"},
