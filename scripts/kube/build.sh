@@ -359,6 +359,9 @@ main() {
 	--node) node=1 ;;
 	*) usage ;;
 	esac
+	if [[ -n $node && $EUID -ne 0 ]]; then
+		die "the Kubernetes test node needs root: debootstrap and chroot build the Spark image, containerd, runc and the kubelet set up cgroups, mounts and sysctls, and the apiserver listens on port 443. Run this (or make test) as root, as CI does; without a node: scripts/test-kube.sh build"
+	fi
 	local t
 	t=$(now_ms)
 	# Scratch directories of a build that failed half-way.
