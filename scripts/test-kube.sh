@@ -501,13 +501,17 @@ stop_node() (
 	# and sandbox through containerd; then containerd.
 	stop_pid kubelet
 	if running containerd && ctr_ version >/dev/null 2>&1; then
-		local id
+		local id st left
 		for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$id" >/dev/null 2>&1; done
-		for id in $(ctr_ tasks ls -q 2>/dev/null); do
-			for ((i = 0; i < 50; i++)); do
-				ctr_ tasks delete "$id" >/dev/null 2>&1 && break
-				sleep 0.1
-			done
+		# containerd's CRI plugin deletes each task once it has exited;
+		# delete any it leaves stopped, and wait until none is left.
+		for ((i = 0; i < 100; i++)); do
+			left="$(ctr_ tasks ls 2>/dev/null | awk 'NR > 1 {print $1, $3}')"
+			[[ -n $left ]] || break
+			while read -r id st; do
+				[[ $st != STOPPED ]] || ctr_ tasks delete "$id" >/dev/null 2>&1
+			done <<<"$left"
+			sleep 0.1
 		done
 		for id in $(ctr_ containers ls -q 2>/dev/null); do ctr_ containers rm "$id" >/dev/null 2>&1; done
 	fi
@@ -516,7 +520,7 @@ stop_node() (
 	local p pid
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $node_dir/ctr/containerd.sock " || continue
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -- "-address $node_dir/ctr/containerd.sock " || continue
 		kill -9 "$pid" 2>/dev/null
 	done
 	# Any process still in the kubelet's cgroups is a container's: kill it,
@@ -559,14 +563,18 @@ stop() (
 	set +e
 	rm -f "$env_file" "$kubeconfig"
 	[[ -d $run_dir ]] || return 0
-	local t
+	local t t1
 	t=$(now_ms)
-	stop_node
+	if [[ -d $node_dir ]]; then
+		stop_node
+		say "node stopped in $(since "$t")"
+	fi
+	t1=$(now_ms)
 	local c
 	for c in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$c"; done
 	umount_tree "$kube_dir"
 	rm -rf "$run_dir"
-	say "stopped in $(since "$t")"
+	say "control plane stopped in $(since "$t1"); stopped in $(since "$t")"
 	return 0
 )
 

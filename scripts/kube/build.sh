@@ -257,12 +257,12 @@ build_spark_base() {
 	# shellcheck disable=SC2086
 	if ! chroot "$r" /usr/bin/env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends $SPARK_IMAGE_PKGS >"$src_dir/apt.log" 2>&1; then
-		umount "$r/proc"
+		umount -n "$r/proc"
 		tail -n 20 "$src_dir/apt.log" >&2
 		die "apt-get install in the image failed (log: $src_dir/apt.log)"
 	fi
 	chroot "$r" apt-get clean
-	umount "$r/proc"
+	umount -n "$r/proc"
 	rm -f "$r/usr/sbin/policy-rc.d"
 	: >"$r/etc/resolv.conf"
 	rm -rf "$r"/var/lib/apt/lists/* "$r"/var/cache/apt/* "$r"/var/log/*.log "$r"/var/log/apt/* \
@@ -333,7 +333,7 @@ umount_tree() {
 	local d="$1" m
 	[[ -n $d ]] || return 0
 	awk -v d="$d" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/self/mounts | sort -r |
-		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
+		while IFS= read -r m; do umount -n "$m" 2>/dev/null || umount -n -l "$m"; done
 }
 
 build_images() {
