@@ -5,6 +5,7 @@
 #   scripts/test-kube.sh stop            # stop everything, undo host changes
 #   scripts/test-kube.sh status          # what runs; exit 1 when nothing
 #   scripts/test-kube.sh build [--node]  # only build (make kube-env)
+#   scripts/test-kube.sh kubectl ARG...  # kubectl on the cluster (built on first use)
 #
 # start runs etcd, kube-apiserver (https://127.0.0.1:443), the
 # kube-controller-manager and the kube-scheduler; with --node also
@@ -597,5 +598,10 @@ start) start "${@:2}" ;;
 stop) stop ;;
 status) status ;;
 build) "$root/scripts/kube/build.sh" "${@:2}" ;;
-*) die "usage: $0 start [--node] | stop | status | build [--node]" ;;
+kubectl)
+	# For looking around by hand; built on first use (not needed by tests).
+	build_kubernetes kubectl >&2
+	KUBECONFIG="$kubeconfig" exec "$bin_k8s/kubectl" "${@:2}"
+	;;
+*) die "usage: $0 start [--node] | stop | status | build [--node] | kubectl ARG..." ;;
 esac

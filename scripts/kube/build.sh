@@ -57,7 +57,7 @@ build_kubernetes() {
 		echo "package kubernetesbuild"
 		echo
 		echo "import ("
-		for c in "${K8S_CMDS[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
+		for c in "${K8S_CMDS[@]}" kubectl; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
 		echo ")"
 	} >"$mod/tools.go"
 	(cd "$mod" && go mod tidy)
