@@ -139,9 +139,9 @@ func randomName(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b)
 }
 
-// namespace creates a namespace for t. When t ends it keeps the logs of
-// every pod in it (in the failure output, if t failed), then deletes it and
-// waits until it is gone.
+// namespace creates a namespace for t. When t ends, if t failed, it logs
+// every pod in it with its state and the end of its log; then it deletes
+// the namespace and waits until it is gone.
 func namespace(t *testing.T, cs *kubernetes.Clientset, prefix string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -204,7 +204,8 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// podReport lists each pod of ns with its phase, container states and log.
+// podReport lists each pod of ns with its phase, container states and the
+// last reportLines lines of its log.
 func podReport(cs *kubernetes.Clientset, ns string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -224,7 +225,7 @@ func podReport(cs *kubernetes.Clientset, ns string) string {
 			st, _ := json.Marshal(s.State)
 			fmt.Fprintf(&b, "    container %s: %s\n", s.Name, st)
 		}
-		fmt.Fprintf(&b, "    log:\n%s\n", indent(podLog(cs, ns, p.Name)))
+		fmt.Fprintf(&b, "    log (last %d lines):\n%s\n", reportLines, indent(podLogTail(cs, ns, p.Name, reportLines)))
 	}
 	if len(pods.Items) == 0 {
 		b.WriteString("(none)\n")
@@ -232,10 +233,22 @@ func podReport(cs *kubernetes.Clientset, ns string) string {
 	return b.String()
 }
 
+const reportLines = 200
+
+// podLog reads a pod's log through the pods/log API.
 func podLog(cs *kubernetes.Clientset, ns, name string) string {
+	return podLogTail(cs, ns, name, 0)
+}
+
+// podLogTail reads the last lines of a pod's log; 0 means all of it.
+func podLogTail(cs *kubernetes.Clientset, ns, name string, lines int64) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	raw, err := cs.CoreV1().Pods(ns).GetLogs(name, &corev1.PodLogOptions{}).Do(ctx).Raw()
+	opts := &corev1.PodLogOptions{}
+	if lines > 0 {
+		opts.TailLines = &lines
+	}
+	raw, err := cs.CoreV1().Pods(ns).GetLogs(name, opts).Do(ctx).Raw()
 	if err != nil {
 		return "(no log: " + err.Error() + ")"
 	}
@@ -264,7 +277,7 @@ func waitPodDone(t *testing.T, cs *kubernetes.Clientset, ns, name string, timeou
 			return false, "phase " + string(p.Status.Phase), nil
 		})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, podReport(cs, ns))
+		t.Fatal(err)
 	}
 	return pod
 }
@@ -324,7 +337,7 @@ func TestBusyboxPod(t *testing.T) {
 	done := waitPodDone(t, cs, ns, pod.Name, 120*time.Second)
 	log := podLog(cs, ns, pod.Name)
 	if done.Status.Phase != corev1.PodSucceeded {
-		t.Fatalf("pod phase %s, want Succeeded\n%s", done.Status.Phase, podReport(cs, ns))
+		t.Fatalf("pod phase %s, want Succeeded; log:\n%s", done.Status.Phase, log)
 	}
 	if !strings.Contains(log, "hello from a pod") || !strings.Contains(log, "podIP=127.0.0.1") {
 		t.Errorf("pod log:\n%s\nwant the greeting and podIP=127.0.0.1", log)
@@ -467,7 +480,7 @@ func TestSparkOnKubernetes(t *testing.T) {
 			return false, fmt.Sprintf("driver %s, %d executor pods seen", p.Status.Phase, len(executors)), nil
 		})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, podReport(cs, ns))
+		t.Fatal(err)
 	}
 	elapsed := time.Since(start)
 	p, err := cs.CoreV1().Pods(ns).Get(ctx, driver.Name, metav1.GetOptions{})
@@ -476,7 +489,7 @@ func TestSparkOnKubernetes(t *testing.T) {
 	}
 	log := podLog(cs, ns, driver.Name)
 	if p.Status.Phase != corev1.PodSucceeded {
-		t.Fatalf("driver phase %s, want Succeeded\n%s", p.Status.Phase, podReport(cs, ns))
+		t.Fatalf("driver phase %s, want Succeeded", p.Status.Phase)
 	}
 	var res sparkResult
 	found := false
@@ -541,6 +554,6 @@ func TestSparkOnKubernetes(t *testing.T) {
 			return len(pods.Items) == 0, fmt.Sprintf("%d executor pods left", len(pods.Items)), nil
 		})
 	if err != nil {
-		t.Errorf("%v\n%s", err, podReport(cs, ns))
+		t.Error(err)
 	}
 }
