@@ -430,7 +430,13 @@ start() {
 	trap 'exit 130' INT TERM
 	mkdir -p "$run_dir"
 	[[ -z $started_cp ]] || start_control_plane
-	[[ -z $node ]] || node_up || start_node
+	if [[ -n $node ]] && ! node_up; then
+		# What is left of a node that died (containerd alive without its
+		# kubelet, say) is cleaned first; the host changes it recorded are
+		# undone before they are recorded again.
+		[[ ! -d $node_dir ]] || stop_node
+		start_node
+	fi
 	wait_default_namespace
 	trap - EXIT INT TERM
 	write_env

@@ -274,15 +274,15 @@ build_spark_base() {
 	# once (pyspark only ships a source archive) and installs them into the
 	# image's dist-packages, for the image's Python minor version.
 	py="$(chroot "$r" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-	local pip
-	pip="$(tools_python)"
+	local tools_py
+	tools_py="$(tools_python)"
 	mkdir -p "$wheels_dir"
 	if ! compgen -G "$wheels_dir/pyspark-$PYSPARK_VERSION-*.whl" >/dev/null ||
 		! compgen -G "$wheels_dir/py4j-$PY4J_VERSION-*.whl" >/dev/null; then
-		"$pip" -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
+		"$tools_py" -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
 			-w "$wheels_dir" "pyspark==$PYSPARK_VERSION" "py4j==$PY4J_VERSION"
 	fi
-	"$pip" -m pip install -q --disable-pip-version-check --no-deps --no-compile \
+	"$tools_py" -m pip install -q --disable-pip-version-check --no-deps --no-compile \
 		--target "$r/usr/local/lib/python$py/dist-packages" \
 		"$wheels_dir"/pyspark-"$PYSPARK_VERSION"-*.whl "$wheels_dir"/py4j-"$PY4J_VERSION"-*.whl
 	say "  pyspark $PYSPARK_VERSION, py4j $PY4J_VERSION $(since "$t1")"
@@ -303,7 +303,7 @@ build_spark() {
 	# The archive name holds only the runtime hash; the base layer's key is
 	# recorded beside it, so a new base also makes a new archive.
 	[[ -f $out && "$(cat "$out.base" 2>/dev/null)" == "$(spark_base_key)" ]] && return 0
-	local t tmp py pip spark_home
+	local t tmp py tools_py spark_home
 	t=$(now_ms)
 	py="$(cat "$base.python")"
 	spark_home="/usr/local/lib/python$py/dist-packages/pyspark"
@@ -314,8 +314,8 @@ build_spark() {
 	# python/ (egg-info, build/).
 	cp -r "$root/python/pyproject.toml" "$root/python/orchestera" "$tmp/src/"
 	find "$tmp/src" -name __pycache__ -prune -exec rm -rf {} +
-	pip="$(tools_python)"
-	"$pip" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation --no-compile \
+	tools_py="$(tools_python)"
+	"$tools_py" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation --no-compile \
 		--target "$tmp/layer/usr/local/lib/python$py/dist-packages" "$tmp/src"
 	mkdir -p "$images_dir"
 	rm -f "$images_dir"/orchestera-spark-*.tar "$images_dir"/orchestera-spark-*.tar.base
