@@ -242,8 +242,15 @@ build_spark_base() {
 	umount_tree "$r"
 	rm -rf "$r"
 	mkdir -p "$r"
-	debootstrap --variant=minbase "$DEBIAN_SUITE" "$r" "$mirror" >"$src_dir/debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$src_dir/debootstrap.log" >&2; die "debootstrap failed (log: $src_dir/debootstrap.log)"; }
+	# debootstrap mounts /proc and /sys in the target with util-linux's mount,
+	# which creates /run/mount to record them; remove it again if it was not
+	# there before.
+	local run_mount=1
+	[[ -e /run/mount ]] || run_mount=
+	local ok=1
+	debootstrap --variant=minbase "$DEBIAN_SUITE" "$r" "$mirror" >"$src_dir/debootstrap.log" 2>&1 || ok=
+	[[ -n $run_mount ]] || rmdir /run/mount 2>/dev/null || true
+	[[ -n $ok ]] || { tail -n 20 "$src_dir/debootstrap.log" >&2; die "debootstrap failed (log: $src_dir/debootstrap.log)"; }
 	say "  debootstrap $(since "$t")"
 	t1=$(now_ms)
 	# apt in the chroot needs /proc and a resolver; daemons must not start.
