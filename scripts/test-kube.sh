@@ -285,6 +285,20 @@ import_images() {
 	done < <(image_archives)
 }
 
+# containerd's CRI plugin refers to each image a second time, by its ID
+# (sha256:<config digest>). When an import replaces an image under the same
+# name (a new runtime layer, a new base), the old one stays behind through
+# that reference, layers and all. Drop the references to manifests that no
+# named image uses any more; --sync waits for the garbage collection.
+prune_images() {
+	local keep ref digest
+	keep="$(ctr_ images ls 2>/dev/null | awk 'NR > 1 && $1 !~ /^sha256:/ {print $3}')"
+	ctr_ images ls 2>/dev/null | awk 'NR > 1 && $1 ~ /^sha256:/ {print $1, $3}' |
+		while read -r ref digest; do
+			grep -qxF "$digest" <<<"$keep" || ctr_ images rm --sync "$ref" >/dev/null
+		done
+}
+
 start_node() {
 	local t t0
 	t0=$(now_ms)
@@ -308,6 +322,7 @@ start_node() {
 	say "containerd ready in $(since "$t")"
 	t=$(now_ms)
 	import_images
+	prune_images
 	say "images ready in $(since "$t")"
 
 	t=$(now_ms)
