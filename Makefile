@@ -17,7 +17,7 @@ VENV   := build/venv
 PYTHON := $(VENV)/bin/python
 RUNTIME_SOURCES := $(shell find python/orchestera -name '*.py') python/pyproject.toml
 
-.PHONY: all build demo test lint bench go-check java-check python-env clean
+.PHONY: all build demo test lint bench go-check java-check python-env kube-env clean
 
 all: build
 
@@ -56,15 +56,24 @@ $(VENV)/.installed: python/requirements.txt $(RUNTIME_SOURCES)
 demo: build java-check python-env
 	scripts/demo.sh $(BIN)/orchestera $(PYTHON)
 
-## test: start PostgreSQL (installing it if needed), run every test (Go and
-## Python, with real Spark), stop it.
-test: go-check lint java-check python-env
+## kube-env: build the loopback Kubernetes test cluster (control plane,
+## node, images) without starting it; cached by version under build/kube.
+kube-env: go-check
+	@scripts/test-kube.sh build --node
+
+## test: start PostgreSQL and a loopback Kubernetes cluster with a node
+## (installing and building what they need), run every test (Go and
+## Python, with real Spark), stop both, also when a test fails.
+test: go-check lint java-check python-env kube-env
 	@scripts/test-postgres.sh start >/dev/null
 	@status=0; \
+	  trap 'scripts/test-kube.sh stop; scripts/test-postgres.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	  scripts/test-kube.sh start --node >/dev/null && \
 	  ORCHESTERA_TEST_POSTGRES_URL="$$(cat build/pg/url)" ORCHESTERA_TEST_PYTHON="$(CURDIR)/$(PYTHON)" \
 	    ORCHESTERA_TEST_MOTO="$(CURDIR)/$(VENV)/bin/moto_server" \
+	    ORCHESTERA_TEST_KUBECONFIG="$(CURDIR)/build/kube/kubeconfig" ORCHESTERA_TEST_KUBE_NODE=1 \
 	    $(GO) test -race -count=1 -timeout 30m ./... || status=$$?; \
-	  scripts/test-postgres.sh stop; \
+	  scripts/test-kube.sh stop; scripts/test-postgres.sh stop; trap - EXIT; \
 	  [ $$status = 0 ] || exit $$status; \
 	  cd python && ../$(PYTHON) -m pytest -q
 
@@ -83,5 +92,6 @@ bench: build $(BIN)/hey java-check python-env
 	$(GO) run ./bench/local-run -bin $(BIN)/orchestera -python $(PYTHON)
 
 clean:
+	-scripts/test-kube.sh stop
 	-scripts/test-postgres.sh stop
 	rm -rf build

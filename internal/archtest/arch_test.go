@@ -47,6 +47,7 @@ var allowed = map[string][]string{
 	"internal/cli":            {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/aws/onboard"},
 	// Test support.
 	"internal/aws/mototest":          {},
+	"internal/kube/kubetest":         {"std"},
 	"internal/store/storetest":       {"std", "internal/domain"},
 	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localrun", "internal/runs", "internal/stacks", "internal/store/sqlstore"},
 	"internal/githubauth/githubtest": {"std"},
