@@ -19,12 +19,8 @@
 package kubetest
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 )
 
 // The variables `make test` sets.
@@ -74,44 +70,4 @@ func missing(t testing.TB, msg string) {
 		return
 	}
 	t.Skip(msg)
-}
-
-// ErrTimeout is wrapped by the error Poll returns when time runs out.
-var ErrTimeout = errors.New("timed out")
-
-// Poll calls cond every interval, first at once, until it reports done,
-// fails, or timeout passes (or ctx ends). A cond that reports an error
-// stops the poll with that error. On a timeout the error wraps ErrTimeout
-// and names what was awaited and, if cond gave one, its last note: cond
-// returns a note (say, the pod's phase) to explain why it is not done yet.
-func Poll(ctx context.Context, what string, timeout, interval time.Duration, cond func(context.Context) (done bool, note string, err error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	var note string
-	for {
-		done, n, err := cond(ctx)
-		if err != nil {
-			return fmt.Errorf("waiting for %s: %w", what, err)
-		}
-		if done {
-			return nil
-		}
-		if n != "" {
-			note = n
-		}
-		select {
-		case <-ctx.Done():
-			err := ctx.Err()
-			if errors.Is(err, context.DeadlineExceeded) {
-				err = fmt.Errorf("%w after %v", ErrTimeout, timeout)
-			}
-			if note != "" {
-				return fmt.Errorf("waiting for %s: %w (last: %s)", what, err, note)
-			}
-			return fmt.Errorf("waiting for %s: %w", what, err)
-		case <-ticker.C:
-		}
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/orchestera/orchestera/internal/poll"
 )
 
 // ---- the helpers themselves, without a cluster ----
@@ -80,46 +81,6 @@ func TestKubeconfigSkipsOrFailsWithoutACluster(t *testing.T) {
 	}
 }
 
-func TestPoll(t *testing.T) {
-	ctx := context.Background()
-	calls := 0
-	err := Poll(ctx, "three calls", time.Second, time.Millisecond, func(context.Context) (bool, string, error) {
-		calls++
-		return calls == 3, "", nil
-	})
-	if err != nil || calls != 3 {
-		t.Errorf("done on the 3rd call: err %v, %d calls", err, calls)
-	}
-
-	err = Poll(ctx, "never", 20*time.Millisecond, time.Millisecond, func(context.Context) (bool, string, error) {
-		return false, "phase Pending", nil
-	})
-	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "never") || !strings.Contains(err.Error(), "phase Pending") {
-		t.Errorf("timeout: got %v, want ErrTimeout naming what and the last note", err)
-	}
-
-	boom := errors.New("boom")
-	calls = 0
-	err = Poll(ctx, "failing", time.Second, time.Millisecond, func(context.Context) (bool, string, error) {
-		calls++
-		return false, "", boom
-	})
-	if !errors.Is(err, boom) || calls != 1 {
-		t.Errorf("an error stops the poll: got %v after %d calls", err, calls)
-	}
-
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	err = Poll(cancelled, "cancelled", time.Second, time.Millisecond, func(context.Context) (bool, string, error) {
-		return false, "", nil
-	})
-	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrTimeout) {
-		t.Errorf("cancelled: got %v, want context.Canceled", err)
-	}
-}
-
-// ---- the cluster, end to end ----
-
 func client(t *testing.T) *kubernetes.Clientset {
 	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", Kubeconfig(t))
@@ -160,14 +121,10 @@ func namespace(t *testing.T, cs *kubernetes.Clientset, prefix string) string {
 	})
 	// Pods are refused until the namespace has its default ServiceAccount,
 	// which the controller-manager adds.
-	err = Poll(ctx, "ServiceAccount "+name+"/default", 60*time.Second, 100*time.Millisecond,
-		func(ctx context.Context) (bool, string, error) {
-			_, err := cs.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
-			return err == nil, errString(err), nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	poll.Until(t, "ServiceAccount "+name+"/default", 60*time.Second, func() error {
+		_, err := cs.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
+		return err
+	})
 	return name
 }
 
@@ -181,27 +138,16 @@ func deleteNamespace(t *testing.T, cs *kubernetes.Clientset, name string) {
 	}
 	// The namespace controller deletes what is in it, the kubelet stops the
 	// pods, then the namespace goes.
-	err = Poll(ctx, "namespace "+name+" deleted", 120*time.Second, 200*time.Millisecond,
-		func(ctx context.Context) (bool, string, error) {
-			ns, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return true, "", nil
-			}
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			return false, "phase " + string(ns.Status.Phase), nil
-		})
-	if err != nil {
-		t.Error(err)
-	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+	poll.Until(t, "namespace "+name+" to be deleted", 120*time.Second, func() error {
+		ns, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		}
+		return fmt.Errorf("phase %s", ns.Status.Phase)
+	})
 }
 
 // podReport lists each pod of ns with its phase, container states and the
@@ -262,24 +208,17 @@ func indent(s string) string {
 // waitPodDone waits until the pod has Succeeded or Failed, and returns it.
 func waitPodDone(t *testing.T, cs *kubernetes.Clientset, ns, name string, timeout time.Duration) *corev1.Pod {
 	t.Helper()
-	var pod *corev1.Pod
-	err := Poll(context.Background(), "pod "+ns+"/"+name+" to finish", timeout, 250*time.Millisecond,
-		func(ctx context.Context) (bool, string, error) {
-			p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			pod = p
-			switch p.Status.Phase {
-			case corev1.PodSucceeded, corev1.PodFailed:
-				return true, "", nil
-			}
-			return false, "phase " + string(p.Status.Phase), nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pod
+	return poll.For(t, "pod "+ns+"/"+name+" to finish", timeout, func() (*corev1.Pod, error) {
+		p, err := cs.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		switch p.Status.Phase {
+		case corev1.PodSucceeded, corev1.PodFailed:
+			return p, nil
+		}
+		return nil, fmt.Errorf("phase %s", p.Status.Phase)
+	})
 }
 
 // TestNamespaceLifecycle needs only the control plane: a namespace gets its
@@ -290,14 +229,10 @@ func TestNamespaceLifecycle(t *testing.T) {
 	cs := client(t)
 	ctx := context.Background()
 	ns := namespace(t, cs, "kubetest-ns")
-	err := Poll(ctx, "ConfigMap "+ns+"/kube-root-ca.crt", 60*time.Second, 100*time.Millisecond,
-		func(ctx context.Context) (bool, string, error) {
-			_, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
-			return err == nil, errString(err), nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	poll.Until(t, "ConfigMap "+ns+"/kube-root-ca.crt", 60*time.Second, func() error {
+		_, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
+		return err
+	})
 	deleteNamespace(t, cs, ns)
 	if _, err := cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("namespace %s after deletion: %v, want NotFound", ns, err)
@@ -461,27 +396,23 @@ func TestSparkOnKubernetes(t *testing.T) {
 
 	// Executors come and go while the driver runs; note the names seen.
 	executors := map[string]bool{}
-	err = Poll(ctx, "the Spark driver to finish", 6*time.Minute, 500*time.Millisecond,
-		func(ctx context.Context) (bool, string, error) {
-			pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "spark-role=executor"})
-			if err == nil {
-				for _, p := range pods.Items {
-					executors[p.Name] = true
-				}
+	poll.Until(t, "the Spark driver to finish", 6*time.Minute, func() error {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "spark-role=executor"})
+		if err == nil {
+			for _, p := range pods.Items {
+				executors[p.Name] = true
 			}
-			p, err := cs.CoreV1().Pods(ns).Get(ctx, driver.Name, metav1.GetOptions{})
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			switch p.Status.Phase {
-			case corev1.PodSucceeded, corev1.PodFailed:
-				return true, "", nil
-			}
-			return false, fmt.Sprintf("driver %s, %d executor pods seen", p.Status.Phase, len(executors)), nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+		}
+		p, err := cs.CoreV1().Pods(ns).Get(ctx, driver.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		switch p.Status.Phase {
+		case corev1.PodSucceeded, corev1.PodFailed:
+			return nil
+		}
+		return fmt.Errorf("driver %s, %d executor pods seen", p.Status.Phase, len(executors))
+	})
 	elapsed := time.Since(start)
 	p, err := cs.CoreV1().Pods(ns).Get(ctx, driver.Name, metav1.GetOptions{})
 	if err != nil {
@@ -545,15 +476,11 @@ func TestSparkOnKubernetes(t *testing.T) {
 		t.Errorf("the driver was refused something by RBAC:\n%s", log)
 	}
 	// Spark deletes its executor pods when it stops (asynchronously).
-	err = Poll(ctx, "Spark to delete its executor pods", 60*time.Second, 250*time.Millisecond,
-		func(ctx context.Context) (bool, string, error) {
-			pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "spark-role=executor"})
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			return len(pods.Items) == 0, fmt.Sprintf("%d executor pods left", len(pods.Items)), nil
-		})
-	if err != nil {
-		t.Error(err)
-	}
+	poll.Until(t, "Spark to delete its executor pods", 60*time.Second, func() error {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "spark-role=executor"})
+		if err == nil && len(pods.Items) > 0 {
+			err = fmt.Errorf("%d executor pods left", len(pods.Items))
+		}
+		return err
+	})
 }
