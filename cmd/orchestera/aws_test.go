@@ -121,12 +121,14 @@ type onboarded struct {
 	env          []string   // the platform's AWS environment
 }
 
-func onboard(t *testing.T) *onboarded {
+// onboard's server gets extra environment variables after its own (the
+// last value of a variable wins).
+func onboard(t *testing.T, extra ...string) *onboarded {
 	t.Helper()
 	moto := mototest.Start(t)
-	env := []string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
+	env := append([]string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
-		"ORCHESTERA_AWS_POLL_INTERVAL=100ms"} // moto's EKS is never CREATING or DELETING for long
+		"ORCHESTERA_AWS_POLL_INTERVAL=100ms"}, extra...) // moto's EKS is never CREATING or DELETING for long
 	o := &onboarded{home: t.TempDir(), env: env}
 	o.server = startServer(t, o.home, env...)
 	ctx := context.Background()

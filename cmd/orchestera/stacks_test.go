@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -14,8 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/orchestera/orchestera/internal/iampolicy"
 	"github.com/orchestera/orchestera/internal/poll"
 )
 
@@ -101,14 +105,33 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 	if events := cli(t, o.home, "stacks", "events", "etl"); len(regexp.MustCompile(`cluster +done`).FindAllString(events, -1)) < 2 {
 		t.Fatalf("the update did not re-apply the cluster step:\n%s", events)
 	}
-	if audit := cli(t, o.home, "audit", "list", "--limit", "1000"); !strings.Contains(audit, "eks:CreateCluster") || !strings.Contains(audit, "provision stack etl") {
-		t.Fatalf("audit lacks the stack's calls:\n%s", audit)
+	if audit := cli(t, o.home, "audit", "list", "--limit", "1000"); !strings.Contains(audit, "eks:CreateCluster") || !strings.Contains(audit, "provision stack etl") ||
+		!regexp.MustCompile(`provision stack etl\s+sts:AssumeRole`).MatchString(audit) || !regexp.MustCompile(`plan stack etl\s+sts:AssumeRole`).MatchString(audit) {
+		t.Fatalf("audit lacks the stack's calls (the role's own sts:AssumeRole included):\n%s", audit)
+	}
+	if events := cli(t, o.home, "stacks", "events", "etl"); strings.Contains(events, "not ready: not ready") {
+		t.Fatalf("a doubled reason in the events:\n%s", events)
+	}
+
+	// Destroy asks for the stack's name on a terminal and needs --yes
+	// elsewhere; a wrong name changes nothing.
+	if r := cliResult(t, o.home, "stacks", "destroy", "etl"); r.code == 0 || !strings.Contains(r.stderr, "pass --yes") {
+		t.Fatalf("destroy without --yes off a terminal: %d %s", r.code, r.stderr)
+	}
+	prompt := exec.Command("script", "-qec", bin+" stacks destroy etl", "/dev/null")
+	prompt.Env = append(os.Environ(), "ORCHESTERA_HOME="+o.home, "ORCHESTERA_SERVER=")
+	prompt.Stdin = strings.NewReader("elt\n")
+	if out, err := prompt.CombinedOutput(); err == nil || !strings.Contains(string(out), "Type its name to confirm") || !strings.Contains(string(out), "destroy cancelled") {
+		t.Fatalf("destroy with a mistyped name on a terminal: %v\n%s", err, out)
+	}
+	if st := cli(t, o.home, "stacks", "get", "etl"); !strings.Contains(st, "ready") {
+		t.Fatalf("a cancelled destroy changed the stack:\n%s", st)
 	}
 
 	// moto cannot delete a VPC stack with route tables (notes, gap 9): the
 	// network's resources stay behind, and the stack says so instead of
 	// claiming to be destroyed.
-	r = cliResult(t, o.home, "stacks", "destroy", "etl", "--wait")
+	r = cliResult(t, o.home, "stacks", "destroy", "etl", "--yes", "--wait")
 	after := counts(t, o.member, "etl")
 	if after["cluster"] != 0 || after["nodegroup"] != 0 || after["queue"] != 0 {
 		t.Fatalf("destroy left cluster parts: %v", after)
@@ -154,4 +177,98 @@ func waitStackEvent(t *testing.T, home, stack, step string) {
 		}
 		return nil
 	})
+}
+
+// TestDestroyDuringProvisionAgainstMoto: a destroy asked for while the
+// provision waits on the network is never lost. The long poll keeps the
+// network step requeued long enough to ask.
+func TestDestroyDuringProvisionAgainstMoto(t *testing.T) {
+	o := onboard(t, "ORCHESTERA_AWS_POLL_INTERVAL=3s")
+	defer o.server.stop(t)
+	if r := cliResult(t, o.home, "stacks", "create", "race", "--connection", o.connID); r.code != 0 {
+		t.Fatalf("create: %s", r.stderr)
+	}
+	cli(t, o.home, "stacks", "provision", "race")
+	waitStackEvent(t, o.home, "race", "not ready: cfn stack")
+	r := cliResult(t, o.home, "stacks", "destroy", "race", "--yes", "--wait")
+	events := cli(t, o.home, "stacks", "events", "race")
+	_, afterDestroy, asked := strings.Cut(events, "destroy requested (was provisioning)")
+	if !asked {
+		t.Fatalf("the destroy did not land during the provision:\n%s", events)
+	}
+	if regexp.MustCompile(`(?m)\bready\b`).MatchString(afterDestroy) {
+		t.Fatalf("the stack was called ready after its destroy was asked for:\n%s", events)
+	}
+	var st struct {
+		State      string
+		FailedStep string `json:"failed_step"`
+	}
+	json.Unmarshal([]byte(cli(t, o.home, "stacks", "get", "race", "-o", "json")), &st)
+	// moto cannot delete the network's cfnStack (docs/aws-emulator.md, gap 9).
+	if st.State != "destroyed" && (st.State != "failed" || st.FailedStep != "network") {
+		t.Fatalf("stack after the destroy: %+v (exit %d)\n%s", st, r.code, events)
+	}
+	if got := counts(t, o.member, "race"); got["cluster"] != 0 || got["nodegroup"] != 0 {
+		t.Fatalf("the provision went on after the destroy: %v", got)
+	}
+}
+
+// TestAConnectionInUseAgainstMoto: a connection a stack uses cannot be
+// deleted; the stack moves to another role of the same account first, and
+// then works through it.
+func TestAConnectionInUseAgainstMoto(t *testing.T) {
+	o := onboard(t)
+	defer o.server.stop(t)
+	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID); r.code != 0 {
+		t.Fatalf("create: %s", r.stderr)
+	}
+	if r := cliResult(t, o.home, "connections", "delete", o.connID); r.code == 0 || !strings.Contains(r.stderr, "used by stacks etl (draft)") {
+		t.Fatalf("deleting a connection in use: %d %s", r.code, r.stderr)
+	}
+
+	// A second role in the member account, made like the first.
+	ctx := context.Background()
+	memberIAM := iam.NewFromConfig(o.member)
+	first, err := memberIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(iampolicy.AccessRoleName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust, _ := url.QueryUnescape(aws.ToString(first.Role.AssumeRolePolicyDocument))
+	second, err := memberIAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("OrchesteraAccessRole2"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attached, _ := memberIAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(iampolicy.AccessRoleName)})
+	for _, p := range attached.AttachedPolicies {
+		if _, err := memberIAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: second.Role.RoleName, PolicyArn: p.PolicyArn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var conn struct{ ID string }
+	json.Unmarshal([]byte(cli(t, o.home, "connections", "create", "--role-arn", aws.ToString(second.Role.Arn), "-o", "json")), &conn)
+	if r := cliResult(t, o.home, "connections", "verify", conn.ID); r.code != 0 {
+		t.Fatalf("verify the second role: %s", r.stdout)
+	}
+
+	if r := cliResult(t, o.home, "stacks", "set-connection", "etl", "--connection", conn.ID); r.code != 0 {
+		t.Fatalf("set-connection: %s", r.stderr)
+	}
+	if r := cliResult(t, o.home, "connections", "delete", o.connID); r.code != 0 {
+		t.Fatalf("deleting the connection no stack uses: %s", r.stderr)
+	}
+	if r := cliResult(t, o.home, "stacks", "plan", "etl"); r.code != 0 {
+		t.Fatalf("plan through the new connection: %s\n%s", r.stdout, r.stderr)
+	}
+	var audit []struct {
+		ConnectionID string `json:"connection_id"`
+		Operation    string
+	}
+	json.Unmarshal([]byte(cli(t, o.home, "audit", "list", "--limit", "1000", "-o", "json")), &audit)
+	through := false
+	for _, a := range audit {
+		through = through || (a.Operation == "plan stack etl" && a.ConnectionID == conn.ID)
+	}
+	if !through {
+		t.Fatalf("the plan's calls were not made through %s: %+v", conn.ID, audit)
+	}
 }

@@ -52,7 +52,7 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	}
 	// Writes need a valid body, or they would fail validation before the
 	// organization check and prove nothing.
-	bodies := map[string]any{"runs": runBody(project, "evil"), "namespaces": map[string]any{"name": "evil"}}
+	bodies := map[string]any{"runs": runBody(project, "evil"), "namespaces": map[string]any{"name": "evil"}, "connection": map[string]any{"connection_id": conn.ID}}
 	snapshot := func() []byte {
 		var b bytes.Buffer
 		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization", "/v1/stacks", "/v1/stacks/local/namespaces", "/v1/runs", "/v1/runs/" + run.ID,

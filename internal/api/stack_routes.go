@@ -21,6 +21,12 @@ type (
 		Stack string    `path:"stack" example:"etl"`
 		After time.Time `query:"after" doc:"Only events after this time (RFC 3339)"`
 	}
+	setConnection struct {
+		Stack string `path:"stack" doc:"A stack name" example:"etl"`
+		Body  struct {
+			ConnectionID string `json:"connection_id" doc:"A verified connection of the same AWS account" example:"conn_ab12cd34ef56gh78"`
+		}
+	}
 	createNamespace struct {
 		Stack string `path:"stack" doc:"A stack name" example:"local"`
 		Body  struct {
@@ -45,6 +51,7 @@ func registerStacks(s *server) {
 		do            func(context.Context, domain.Principal, string) (domain.Stack, error)
 	}{
 		{"provision", "Provision the stack: build a draft, resume a failed one, re-apply a ready one (admin)", s.Stacks.Provision},
+		{"update", "Re-apply a ready or failed stack's configuration, every step again (admin)", s.Stacks.Update},
 		{"destroy", "Destroy the stack and report anything left behind (admin)", s.Stacks.Destroy},
 	} {
 		o := op(a.name+"-stack", http.MethodPost, "/v1/stacks/{stack}/"+a.name, a.summary, "stacks", true)
@@ -57,6 +64,22 @@ func registerStacks(s *server) {
 			return &body[Stack]{toStack(st)}, nil
 		})
 	}
+	o = op("delete-stack", http.MethodDelete, "/v1/stacks/{stack}", "Delete a destroyed stack (or a draft) so its name can be used again (admin)", "stacks", true)
+	o.DefaultStatus = http.StatusNoContent
+	huma.Register(s.api, o, func(ctx context.Context, in *stackPath) (*struct{}, error) {
+		if err := s.Stacks.Delete(ctx, principal(ctx), in.Stack); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		return nil, nil
+	})
+	huma.Register(s.api, op("set-stack-connection", http.MethodPut, "/v1/stacks/{stack}/connection", "Move the stack to another connection of the same AWS account (admin)", "stacks", true),
+		func(ctx context.Context, in *setConnection) (*body[Stack], error) {
+			st, err := s.Stacks.SetConnection(ctx, principal(ctx), in.Stack, in.Body.ConnectionID)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &body[Stack]{toStack(st)}, nil
+		})
 	huma.Register(s.api, op("plan-stack", http.MethodGet, "/v1/stacks/{stack}/plan", "What provisioning the stack will create and need, with a cost estimate", "stacks", true),
 		func(ctx context.Context, in *stackPath) (*body[StackPlan], error) {
 			st, plan, err := s.Stacks.Plan(ctx, principal(ctx), in.Stack)

@@ -67,6 +67,7 @@ type StackPlan struct {
 	HourlyUSD         float64       `json:"hourly_usd"`
 	MonthlyUSD        float64       `json:"monthly_usd"`
 	CostItems         []CostItem    `json:"cost_items"`
+	Unpriced          []string      `json:"unpriced,omitempty" doc:"Parts no price was found for; they are not in the totals"`
 	DurationSeconds   float64       `json:"duration_seconds" doc:"Expected time to provision: the critical path"`
 }
 
@@ -90,7 +91,7 @@ type CostItem struct {
 
 func toPlan(st domain.Stack, p domain.StackPlan) StackPlan {
 	out := StackPlan{Stack: st.Name, Errors: p.Errors, OptionalAdditions: p.OptionalAdditions, HourlyUSD: p.Cost.HourlyUSD,
-		MonthlyUSD: p.Cost.MonthlyUSD, DurationSeconds: p.Duration.Seconds()}
+		MonthlyUSD: p.Cost.MonthlyUSD, Unpriced: p.Cost.Unpriced, DurationSeconds: p.Duration.Seconds()}
 	for _, s := range p.Steps {
 		out.Steps = append(out.Steps, PlannedStep{Name: s.Name, After: s.After, Resources: s.Resources, Actions: s.Actions, Missing: s.Missing, EstimateSeconds: s.Estimate.Seconds()})
 	}
@@ -104,7 +105,7 @@ func toPlan(st domain.Stack, p domain.StackPlan) StackPlan {
 type StackProgress struct {
 	Stack      Stack          `json:"stack"`
 	Steps      []StepProgress `json:"steps"`
-	ETASeconds float64        `json:"eta_seconds" doc:"Time left along the critical path, from past runs"`
+	ETASeconds *float64       `json:"eta_seconds,omitempty" doc:"Time left along the critical path, from past runs; absent when not known (destroys, settled stacks)"`
 }
 
 // StepProgress is one step's state.
@@ -117,8 +118,12 @@ type StepProgress struct {
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 }
 
-func toProgress(st domain.Stack, steps []domain.StepState, eta time.Duration) StackProgress {
-	out := StackProgress{Stack: toStack(st), ETASeconds: eta.Seconds()}
+func toProgress(st domain.Stack, steps []domain.StepState, eta *time.Duration) StackProgress {
+	out := StackProgress{Stack: toStack(st)}
+	if eta != nil {
+		secs := eta.Seconds()
+		out.ETASeconds = &secs
+	}
 	for _, s := range steps {
 		sp := StepProgress{Name: s.Step, Status: string(s.Status), Attempts: s.Attempts, Error: s.Error}
 		if !s.StartedAt.IsZero() && s.StartedAt.Unix() > 0 {

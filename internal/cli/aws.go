@@ -28,7 +28,7 @@ bootstrap-management). The print and check commands work offline.`,
 			"  orchestera aws check-policy my-policy.json\n" +
 			"  orchestera aws check-trust trust.json --external-id $EXTERNAL_ID",
 	}
-	aws.AddCommand(newAWSPolicy(o), newAWSTrustPolicy(o), newAWSManagementPolicy(o), newAWSTemplate(o),
+	aws.AddCommand(newAWSPolicy(o), newAWSLifecyclePolicy(o), newAWSTrustPolicy(o), newAWSManagementPolicy(o), newAWSTemplate(o),
 		newAWSCheckPolicy(o), newAWSCheckTrust(o), newAWSBootstrap(o), newAWSBootstrapManagement(o))
 	return aws
 }

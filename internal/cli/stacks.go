@@ -1,15 +1,16 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/client"
@@ -81,9 +82,9 @@ func newStacks(o *Options) *cobra.Command {
 			return nil
 		}),
 	}
-	stacks.AddCommand(create, events, plan,
+	stacks.AddCommand(create, events, plan, newStacksDelete(o), newStacksSetConnection(o),
 		stackAction(o, "provision", "provision", "Provision the stack: build a draft, resume a failed one from its failed step"),
-		stackAction(o, "update", "provision", "Re-apply the stack's configuration (force update)"),
+		stackAction(o, "update", "update", "Re-apply a ready or failed stack's configuration, every step again (force update)"),
 		stackAction(o, "destroy", "destroy", "Destroy the stack; it is destroyed only when nothing tagged with it is left"),
 		&cobra.Command{
 			Use:     "list",
@@ -220,13 +221,18 @@ func newNamespaces(o *Options) *cobra.Command {
 // stackAction is provision, update or destroy: request it, then with --wait
 // follow the events until the stack settles and exit non-zero if it failed.
 func stackAction(o *Options, use, action, short string) *cobra.Command {
-	var wait bool
+	var wait, yes bool
 	cmd := &cobra.Command{
 		Use:     use + " NAME",
 		Short:   short + " (admin)",
 		Example: fmt.Sprintf("  orchestera stacks %s etl --wait", use),
 		Args:    cobra.ExactArgs(1),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			if action == "destroy" && !yes {
+				if err := confirmName(cmd, o, args[0], "destroy"); err != nil {
+					return err
+				}
+			}
 			st, err := c.StackAction(cmd.Context(), args[0], action)
 			if err != nil {
 				return err
@@ -252,7 +258,25 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow progress until the stack settles")
+	if action == "destroy" {
+		cmd.Flags().BoolVar(&yes, "yes", false, "destroy without asking for the stack's name (required when not on a terminal)")
+	}
 	return cmd
+}
+
+// confirmName asks, on a terminal, for the stack's name before something
+// that cannot be undone; elsewhere the command needs --yes.
+func confirmName(cmd *cobra.Command, o *Options, name, what string) error {
+	in := cmd.InOrStdin()
+	if !isTerminal(in) {
+		return fmt.Errorf("refusing to %s stack %s without confirmation: stdin is not a terminal, so pass --yes", what, name)
+	}
+	fmt.Fprintf(o.Err, "This will %s stack %s and everything in it. Type its name to confirm: ", what, name)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	if strings.TrimSpace(line) != name {
+		return fmt.Errorf("%s cancelled: %q is not %s", what, strings.TrimSpace(line), name)
+	}
+	return nil
 }
 
 func planTable(w *tabwriter.Writer, p api.StackPlan) {
@@ -269,6 +293,9 @@ func planTable(w *tabwriter.Writer, p api.StackPlan) {
 	for _, c := range p.CostItems {
 		row(w, fmt.Sprintf("  %d × %s", c.Quantity, c.Name), fmt.Sprintf("$%.3f/h", c.HourlyUSD), c.Source)
 	}
+	if len(p.Unpriced) > 0 {
+		fmt.Fprintf(w, "  not in the totals, no price found: %s\n", strings.Join(p.Unpriced, ", "))
+	}
 	for _, a := range p.OptionalAdditions {
 		fmt.Fprintf(w, "\noptional: %s\n", a)
 	}
@@ -277,14 +304,11 @@ func planTable(w *tabwriter.Writer, p api.StackPlan) {
 	}
 }
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// isTerminal reports whether f (a reader or writer) is a terminal; /dev/null
+// is a character device but not a terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
 }
 
 // watchStackProgress redraws each step's state, elapsed time and the ETA
@@ -310,7 +334,11 @@ func watchStackProgress(ctx context.Context, o *Options, c *client.Client, name 
 			}
 			row(w, s.Name, s.Status, elapsed)
 		}
-		fmt.Fprintf(w, "stack %s: %s, about %s left\n", name, p.Stack.State, time.Duration(p.ETASeconds*float64(time.Second)).Round(time.Second))
+		left := ""
+		if p.ETASeconds != nil {
+			left = fmt.Sprintf(", about %s left", time.Duration(*p.ETASeconds*float64(time.Second)).Round(time.Second))
+		}
+		fmt.Fprintf(w, "stack %s: %s%s\n", name, p.Stack.State, left)
 		w.Flush()
 		if lines > 0 {
 			fmt.Fprintf(o.Out, "\033[%dA\033[J", lines) // back over the previous table

@@ -102,6 +102,17 @@ func (c *Client) StackAction(ctx context.Context, name, action string) (api.Stac
 	return send[api.Stack](ctx, c, http.MethodPost, "/v1/stacks/"+url.PathEscape(name)+"/"+action, nil)
 }
 
+// DeleteStack is DELETE /v1/stacks/{stack}.
+func (c *Client) DeleteStack(ctx context.Context, name string) error {
+	_, err := send[struct{}](ctx, c, http.MethodDelete, "/v1/stacks/"+url.PathEscape(name), nil)
+	return err
+}
+
+// SetStackConnection is PUT /v1/stacks/{stack}/connection.
+func (c *Client) SetStackConnection(ctx context.Context, name, connectionID string) (api.Stack, error) {
+	return send[api.Stack](ctx, c, http.MethodPut, "/v1/stacks/"+url.PathEscape(name)+"/connection", map[string]string{"connection_id": connectionID})
+}
+
 // PlanStack is GET /v1/stacks/{stack}/plan.
 func (c *Client) PlanStack(ctx context.Context, name string) (api.StackPlan, error) {
 	return get[api.StackPlan](ctx, c, "/v1/stacks/"+url.PathEscape(name)+"/plan")

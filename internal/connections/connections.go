@@ -7,6 +7,7 @@ package connections
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -137,6 +138,20 @@ func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domai
 func (s *Service) Delete(ctx context.Context, p domain.Principal, id string) error {
 	if err := domain.RequireAdmin(p); err != nil {
 		return err
+	}
+	stacks, err := s.Store.StacksOnConnection(ctx, p.OrgID, id)
+	if err != nil {
+		return err
+	}
+	var live []string
+	for _, st := range stacks {
+		if st.State != domain.StackDestroyed {
+			live = append(live, st.Name+" ("+string(st.State)+")")
+		}
+	}
+	if len(live) > 0 {
+		return domain.Errorf(domain.CodeConflict, "connection %s is used by stacks %s: destroy them first, or move them to another connection of the same AWS account (orchestera stacks set-connection NAME --connection ID)",
+			id, strings.Join(live, ", "))
 	}
 	return s.Store.DeleteConnection(ctx, p.OrgID, id)
 }

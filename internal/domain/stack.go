@@ -2,6 +2,7 @@ package domain
 
 import (
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -117,14 +118,20 @@ func (o StackOptions) Validate() error {
 	case o.SparkCPULimit < 1 || o.SparkCPULimit > 10000:
 		return Invalid("spark_cpu_limit", "range", "must be between 1 and 10000 vCPUs")
 	}
-	for _, f := range o.InstanceFamilies {
-		if !instanceFamily.MatchString(f) {
+	for i, f := range o.InstanceFamilies {
+		switch {
+		case !instanceFamily.MatchString(f):
 			return Invalid("instance_families", "instance_family", f+" is not an EC2 instance family such as m6i")
+		case slices.Contains(o.InstanceFamilies[:i], f):
+			return Invalid("instance_families", "unique", f+" is listed twice")
 		}
 	}
-	for _, c := range o.CapacityTypes {
-		if c != "spot" && c != "on-demand" {
+	for i, c := range o.CapacityTypes {
+		switch {
+		case c != "spot" && c != "on-demand":
 			return Invalid("capacity_types", "enum", `each must be "spot" or "on-demand"`)
+		case slices.Contains(o.CapacityTypes[:i], c):
+			return Invalid("capacity_types", "unique", c+" is listed twice")
 		}
 	}
 	return nil
@@ -185,11 +192,13 @@ type PlannedStep struct {
 	Estimate time.Duration
 }
 
-// CostEstimate prices the fixed part of a stack.
+// CostEstimate prices the fixed part of a stack. Unpriced names the items
+// no price was found for: they are not in the totals.
 type CostEstimate struct {
 	HourlyUSD  float64
 	MonthlyUSD float64
 	Items      []CostItem
+	Unpriced   []string
 }
 
 // CostItem is one priced part; Source says where its price came from.

@@ -1,6 +1,9 @@
 package domain
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestStackNamesAndOptions(t *testing.T) {
 	for _, ok := range []string{"etl", "prod-eu-1", "a23456789012345678901234567890bc"} {
@@ -22,10 +25,12 @@ func TestStackNamesAndOptions(t *testing.T) {
 		"system_node_count":  {SystemNodeCount: 50},
 		"capacity_types":     {CapacityTypes: []string{"reserved"}},
 		"instance_families":  {InstanceFamilies: []string{"M6I"}},
+		"capacity_types ":    {CapacityTypes: []string{"spot", "spot"}},
+		"instance_families ": {InstanceFamilies: []string{"m6i", "r6i", "m6i"}},
 	}
 	for field, o := range cases {
 		err := o.WithDefaults().Validate()
-		if e, ok := err.(*Error); !ok || e.Fields[0].Field != field {
+		if e, ok := err.(*Error); !ok || e.Fields[0].Field != strings.TrimSpace(field) {
 			t.Errorf("%s: %v", field, err)
 		}
 	}

@@ -79,7 +79,7 @@ type (
 		StepRecords
 		LeaseRecords
 		StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
-		UpdateStack(ctx context.Context, s Stack) error
+		UpdateStack(ctx context.Context, s Stack, from ...StackState) error
 		AddStackEvent(ctx context.Context, e StackEvent) error
 	}
 	// StepStore keeps the step engine's state.
@@ -98,6 +98,7 @@ type (
 		Transactor
 		ConnectionRecords
 		AuditRecords
+		StacksOnConnection(ctx context.Context, orgID, connectionID string) ([]Stack, error)
 	}
 	// ConnectionReader is what a cloud adapter reads to act as a
 	// connection's role.
@@ -173,10 +174,19 @@ type StackRecords interface {
 	CreateStack(ctx context.Context, s Stack) error
 	GetStack(ctx context.Context, orgID, name string) (Stack, error)
 	ListStacks(ctx context.Context, orgID string) ([]Stack, error)
-	// UpdateStack writes a stack's state, hint, failed step and options.
-	UpdateStack(ctx context.Context, s Stack) error
-	// StacksInState lists stacks of every organization in the states, for
-	// the background workers.
+	// UpdateStack writes a stack's state, hint, failed step, options and
+	// connection. Given from, it writes only if the stored state is one of
+	// them and answers Conflict otherwise, so a transition never overwrites
+	// one made meanwhile (a destroy asked for during a provision).
+	UpdateStack(ctx context.Context, s Stack, from ...StackState) error
+	// StacksOnConnection lists an organization's stacks that act through a
+	// connection.
+	StacksOnConnection(ctx context.Context, orgID, connectionID string) ([]Stack, error)
+	// DeleteStack removes a stack, with its namespaces, steps, events and
+	// runs, if it is still in state (Conflict otherwise).
+	DeleteStack(ctx context.Context, orgID, id string, state StackState) error
+	// StacksInState lists the stacks with a provider (every kind but local)
+	// of every organization in the states, for the background workers.
 	StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
 }
 

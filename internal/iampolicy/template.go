@@ -57,7 +57,7 @@ type cfnTrustStatement struct {
 func CloudFormationTemplate() []byte {
 	t := cfn.Template{
 		AWSTemplateFormatVersion: cfnTemplateFormatDate,
-		Description:              "Lets the Orchestera platform run Spark on EKS in this account (" + AccessPolicyName + ", " + AccessRoleName + ")",
+		Description:              "Lets the Orchestera platform run Spark on EKS in this account (" + AccessPolicyName + ", " + LifecyclePolicyName + ", " + AccessRoleName + ")",
 		Parameters: map[string]cfn.Parameter{
 			CFNParamExternalID: {Type: "String", Description: "Your organization's external ID, shown by Orchestera",
 				MinLength: ExternalIDMinLength, MaxLength: externalIDMaxLength},
@@ -70,6 +70,11 @@ func CloudFormationTemplate() []byte {
 				Description:       "What the Orchestera platform may do in this account",
 				PolicyDocument:    AccessPolicy(),
 			}},
+			LifecyclePolicyName: {Type: "AWS::IAM::ManagedPolicy", Properties: cfnManagedPolicy{
+				ManagedPolicyName: LifecyclePolicyName,
+				Description:       "What the Orchestera platform needs beyond " + AccessPolicyName + " to destroy and repair stacks",
+				PolicyDocument:    LifecyclePolicy(),
+			}},
 			AccessRoleName: {Type: "AWS::IAM::Role", Properties: cfnRole{
 				RoleName:    AccessRoleName,
 				Description: "Assumed by the Orchestera platform with your external ID",
@@ -79,7 +84,7 @@ func CloudFormationTemplate() []byte {
 					Action:    "sts:AssumeRole",
 					Condition: map[string]map[string]any{"StringEquals": {"sts:ExternalId": cfn.Ref(CFNParamExternalID)}},
 				}}},
-				ManagedPolicyArns: []any{cfn.Ref(AccessPolicyName)}, // Ref of a managed policy is its ARN
+				ManagedPolicyArns: []any{cfn.Ref(AccessPolicyName), cfn.Ref(LifecyclePolicyName)}, // Ref of a managed policy is its ARN
 			}},
 		},
 		Outputs: map[string]cfn.Output{

@@ -37,11 +37,18 @@ func TestCloudFormationTemplate(t *testing.T) {
 			t.Errorf("%s = %s %v", p.Type, p.Properties["PolicyDocument"], err)
 		}
 	})
+	t.Run("the second policy is LifecyclePolicy", func(t *testing.T) {
+		p := tpl.Resources[LifecyclePolicyName]
+		doc, err := Parse(p.Properties["PolicyDocument"])
+		if p.Type != "AWS::IAM::ManagedPolicy" || err != nil || !reflect.DeepEqual(doc, LifecyclePolicy()) {
+			t.Errorf("%s = %s %v", p.Type, p.Properties["PolicyDocument"], err)
+		}
+	})
 	t.Run("role trusts the platform with the external id", func(t *testing.T) {
 		r := tpl.Resources[AccessRoleName]
 		var arns []map[string]string
 		json.Unmarshal(r.Properties["ManagedPolicyArns"], &arns)
-		if r.Type != "AWS::IAM::Role" || len(arns) != 1 || arns[0]["Ref"] != AccessPolicyName {
+		if r.Type != "AWS::IAM::Role" || len(arns) != 2 || arns[0]["Ref"] != AccessPolicyName || arns[1]["Ref"] != LifecyclePolicyName {
 			t.Errorf("%s, ManagedPolicyArns %s", r.Type, r.Properties["ManagedPolicyArns"])
 		}
 		// What CloudFormation resolves the intrinsics to.

@@ -90,32 +90,43 @@ func coveredBy(action string, missing []string) bool {
 	return false
 }
 
-// Progress returns the stack with each step's state and the time left along
-// the critical path, from past durations and the steps' estimates. A stack
-// without a provider (the local stack) has no steps.
-func (s *Service) Progress(ctx context.Context, p domain.Principal, name string) (domain.Stack, []domain.StepState, time.Duration, error) {
+// Progress returns the stack with each step's state and, while it is being
+// built, the time left along the critical path from past durations and the
+// steps' estimates (nil when that is not known: destroys, settled stacks, a
+// step without an estimate). While a stack is destroyed, a step not
+// destroyed yet is pending, never done. A stack without a provider (the
+// local stack) has no steps.
+func (s *Service) Progress(ctx context.Context, p domain.Principal, name string) (domain.Stack, []domain.StepState, *time.Duration, error) {
 	st, err := s.Store.GetStack(ctx, p.OrgID, name)
 	prov, ok := s.Providers[st.Kind]
 	if err != nil || !ok {
-		return st, nil, 0, err
+		return st, nil, nil, err
 	}
 	states, err := s.Store.LoadStackSteps(ctx, st.ID)
 	if err != nil {
-		return st, nil, 0, err
+		return st, nil, nil, err
 	}
 	history, err := s.Store.StepDurations(ctx)
 	if err != nil {
-		return st, nil, 0, err
+		return st, nil, nil, err
 	}
 	g := prov.Model(st)
 	steps := make([]domain.StepState, 0, len(g))
+	known := st.State == domain.StackProvisioning || st.State == domain.StackUpdating
 	for _, step := range g {
 		ss := states[step.Name]
 		ss.Step, ss.Outputs = step.Name, nil
-		if ss.Status == "" {
+		if ss.Status == "" || (st.State == domain.StackDestroying && ss.Status == domain.StepDone) {
 			ss.Status = domain.StepPending
+		}
+		if _, ok := history[step.Name]; !ok && step.Estimate == 0 && ss.Status != domain.StepDone {
+			known = false
 		}
 		steps = append(steps, ss)
 	}
-	return st, steps, domain.ETA(g, states, history, s.Store.Now()), nil
+	if !known {
+		return st, steps, nil, nil
+	}
+	eta := domain.ETA(g, states, history, s.Store.Now())
+	return st, steps, &eta, nil
 }

@@ -78,12 +78,11 @@ func (l lifecycle) leftovers(ctx context.Context) error {
 		return &domain.StepError{Step: "leftovers", Err: err, Fix: "destroy again to look for leftovers once more"}
 	}
 	if len(left) > 0 {
-		var lines []string
+		fix := "delete them (they may belong to workloads that ran on the stack) and destroy again:"
 		for _, r := range left {
-			lines = append(lines, fmt.Sprintf("%s %s (%s): %s", r.Type, r.ID, r.State, r.Fix))
+			fix += fmt.Sprintf("\n  %s %s (%s): %s", r.Type, r.ID, r.State, r.Fix)
 		}
-		return &domain.StepError{Step: "leftovers", Err: fmt.Errorf("%d resources are still tagged with the stack: %v", len(left), lines),
-			Fix: "delete them (they may belong to workloads that ran on the stack) and destroy again"}
+		return &domain.StepError{Step: "leftovers", Err: fmt.Errorf("%d resources are still tagged with the stack", len(left)), Fix: fix}
 	}
 	return l.w.Store.DeleteStackSteps(ctx, l.st.ID)
 }
@@ -105,7 +104,11 @@ func (l lifecycle) finish(ctx context.Context, err error) {
 		}
 	}
 	ctx = context.WithoutCancel(ctx)
-	if uerr := l.w.Store.UpdateStack(ctx, st); uerr != nil {
+	if uerr := l.w.Store.UpdateStack(ctx, st, l.st.State); uerr != nil {
+		if domain.ErrorCode(uerr) == domain.CodeConflict { // another operation was asked for meanwhile; it goes next
+			l.w.Log.InfoContext(ctx, "a stack's state changed during its operation", "stack", st.Name, "err", uerr)
+			return
+		}
 		l.w.Log.ErrorContext(ctx, "recording a stack outcome", "stack", st.Name, "err", uerr)
 		return
 	}

@@ -33,7 +33,13 @@ type Worker struct {
 	WorkerConfig
 	wake    chan struct{}
 	mu      sync.Mutex
-	working map[string]bool
+	working map[string]job // by stack id
+}
+
+// job is the operation this replica runs on a stack.
+type job struct {
+	state  domain.StackState // the state the operation started from
+	cancel context.CancelFunc
 }
 
 // NewWorker returns a Worker; call Run to start it.
@@ -47,7 +53,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Clock == nil {
 		cfg.Clock = domain.RealClock
 	}
-	return &Worker{WorkerConfig: cfg, wake: make(chan struct{}, 1), working: map[string]bool{}}
+	return &Worker{WorkerConfig: cfg, wake: make(chan struct{}, 1), working: map[string]job{}}
 }
 
 // Wake asks for a look at the store now.
@@ -72,9 +78,9 @@ func (w *Worker) Run(ctx context.Context) {
 			w.Log.ErrorContext(ctx, "listing stacks with work", "err", err)
 		}
 		for _, st := range stacks {
-			if w.claim(ctx, st.ID) {
+			if jctx, ok := w.claim(ctx, st); ok {
 				wg.Add(1)
-				go func() { defer wg.Done(); w.work(ctx, st) }()
+				go func() { defer wg.Done(); w.work(jctx, st) }()
 			}
 		}
 		select {
@@ -87,19 +93,25 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // claim takes the stack's lease unless this replica already works on it.
-func (w *Worker) claim(ctx context.Context, id string) bool {
+// Work on a stack whose state changed since it started (a destroy asked for
+// during a provision) is cancelled: the next look starts the new operation.
+func (w *Worker) claim(ctx context.Context, st domain.Stack) (context.Context, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.working[id] {
-		return false
+	if j, ok := w.working[st.ID]; ok {
+		if j.state != st.State {
+			j.cancel()
+		}
+		return nil, false
 	}
 	now := w.Store.Now()
-	ok, err := w.Store.AcquireStackLease(ctx, id, w.Owner, now.Add(w.Lease), now)
+	ok, err := w.Store.AcquireStackLease(ctx, st.ID, w.Owner, now.Add(w.Lease), now)
 	if err != nil || !ok {
-		return false
+		return nil, false
 	}
-	w.working[id] = true
-	return true
+	jctx, cancel := context.WithCancel(ctx)
+	w.working[st.ID] = job{state: st.State, cancel: cancel}
+	return jctx, true
 }
 
 // work runs one stack's operation under its lease.
@@ -110,8 +122,10 @@ func (w *Worker) work(ctx context.Context, st domain.Stack) {
 	defer func() {
 		w.Store.ReleaseStackLease(context.WithoutCancel(ctx), st.ID, w.Owner)
 		w.mu.Lock()
+		w.working[st.ID].cancel()
 		delete(w.working, st.ID)
 		w.mu.Unlock()
+		w.Wake() // an operation asked for meanwhile starts at once
 	}()
 	l := lifecycle{w: w, st: st, provider: w.Providers[st.Kind]}
 	if l.provider == nil {

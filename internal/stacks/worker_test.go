@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +32,7 @@ type fakeProvider struct {
 	maxActive atomic.Int32
 	calls     atomic.Int32
 	hold      chan struct{} // when set, the first step waits on it
+	holdDown  chan struct{} // when set, destroying the last step waits on it
 }
 
 func (f *fakeProvider) Graph(context.Context, domain.Stack, string) (domain.Graph, error) {
@@ -69,10 +71,20 @@ func (f *fakeProvider) Model(domain.Stack) domain.Graph {
 		return step("network")(ctx, r)
 	}
 	nothing := func(context.Context, domain.StepRun) error { return nil }
+	held := func(ctx context.Context, _ domain.StepRun) error {
+		if f.holdDown != nil {
+			select {
+			case <-f.holdDown:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
 	return domain.Graph{
-		{Name: "network", Ensure: first, Destroy: nothing},
-		{Name: "iam", Ensure: step("iam"), Destroy: nothing},
-		{Name: "cluster", After: []string{"network", "iam"}, Ensure: step("cluster"), Destroy: nothing},
+		{Name: "network", Ensure: first, Destroy: nothing, Estimate: time.Minute},
+		{Name: "iam", Ensure: step("iam"), Destroy: nothing, Estimate: time.Minute},
+		{Name: "cluster", After: []string{"network", "iam"}, Ensure: step("cluster"), Destroy: held, Estimate: time.Minute},
 	}
 }
 
@@ -300,5 +312,156 @@ func TestAFailureNamesItsFix(t *testing.T) {
 				t.Errorf("failed at %q: %q", st.FailedStep, st.Hint)
 			}
 		})
+	}
+}
+
+// TestADestroyDuringAProvisionIsNeverLost: the destroy cancels the
+// provision in flight, then destroys; the stack never ends ready.
+func TestADestroyDuringAProvisionIsNeverLost(t *testing.T) {
+	f := newFixture(t)
+	f.cloud.hold = make(chan struct{}) // the provision holds its first step
+	f.worker(t, "replica-1")
+	ctx := context.Background()
+	if _, err := f.svc.Provision(ctx, f.admin, "etl"); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, "the provision to start", 5*time.Second, func() error {
+		if f.cloud.calls.Load() == 0 {
+			return errors.New("no step has run")
+		}
+		return nil
+	})
+	if st, err := f.svc.Destroy(ctx, f.admin, "etl"); err != nil || st.State != domain.StackDestroying {
+		t.Fatalf("destroy: %+v, %v", st, err)
+	}
+	f.wait(t, domain.StackDestroyed)
+	evs, err := f.svc.Events(ctx, f.admin, "etl", time.Time{})
+	mustDo(t, err)
+	for _, e := range evs {
+		if e.Status == string(domain.StackReady) {
+			t.Fatalf("the stack was reported ready after its destroy was asked for: %+v", evs)
+		}
+	}
+}
+
+func TestUpdateDeleteAndReuseAName(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Update(ctx, f.admin, "etl"); domain.ErrorCode(err) != domain.CodeConflict || !strings.Contains(err.Error(), "is a draft") {
+		t.Fatalf("update of a draft: %v", err)
+	}
+	f.worker(t, "replica-1")
+	mustDo(t, func() error { _, err := f.svc.Provision(ctx, f.admin, "etl"); return err }())
+	f.wait(t, domain.StackReady)
+	if err := f.svc.Delete(ctx, f.admin, "etl"); domain.ErrorCode(err) != domain.CodeConflict || !strings.Contains(err.Error(), "destroy it first") {
+		t.Fatalf("delete of a ready stack: %v", err)
+	}
+	if st, err := f.svc.Update(ctx, f.admin, "etl"); err != nil || st.State != domain.StackUpdating {
+		t.Fatalf("update of a ready stack: %+v, %v", st, err)
+	}
+	f.wait(t, domain.StackReady)
+	mustDo(t, func() error { _, err := f.svc.Destroy(ctx, f.admin, "etl"); return err }())
+	destroyed := f.wait(t, domain.StackDestroyed)
+	mustDo(t, f.svc.Delete(ctx, f.admin, "etl"))
+	if _, err := f.svc.Get(ctx, f.admin, "etl"); !domain.IsNotFound(err) {
+		t.Fatalf("after delete: %v", err)
+	}
+	again, err := f.svc.CreateAWS(ctx, f.admin, domain.Stack{Name: "etl", ConnectionID: destroyed.ConnectionID}, nil)
+	if err != nil || again.ID == destroyed.ID || again.State != domain.StackDraft {
+		t.Fatalf("the name was not free again: %+v, %v", again, err)
+	}
+	member := f.admin
+	member.Role = domain.RoleMember
+	if err := f.svc.Delete(ctx, member, "etl"); domain.ErrorCode(err) != domain.CodeForbidden {
+		t.Fatalf("member delete: %v", err)
+	}
+}
+
+// TestProgressTellsTheTruth: an ETA only while a stack is being built; while
+// it is destroyed, what is not destroyed yet is never shown done.
+func TestProgressTellsTheTruth(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.cloud.hold = make(chan struct{})
+	f.worker(t, "replica-1")
+	mustDo(t, func() error { _, err := f.svc.Provision(ctx, f.admin, "etl"); return err }())
+	poll.Until(t, "the provision to start", 5*time.Second, func() error {
+		if f.cloud.calls.Load() == 0 {
+			return errors.New("no step has run")
+		}
+		return nil
+	})
+	if _, _, eta, err := f.svc.Progress(ctx, f.admin, "etl"); err != nil || eta == nil || *eta <= 0 {
+		t.Fatalf("while provisioning: eta %v, %v", eta, err)
+	}
+	close(f.cloud.hold)
+	f.wait(t, domain.StackReady)
+	if _, steps, eta, err := f.svc.Progress(ctx, f.admin, "etl"); err != nil || eta != nil || steps[2].Status != domain.StepDone {
+		t.Fatalf("ready: eta %v, steps %+v, %v", eta, steps, err)
+	}
+
+	f.cloud.holdDown = make(chan struct{})
+	mustDo(t, func() error { _, err := f.svc.Destroy(ctx, f.admin, "etl"); return err }())
+	poll.Until(t, "the destroy to reach the cluster", 5*time.Second, func() error {
+		_, steps, _, err := f.svc.Progress(ctx, f.admin, "etl")
+		if err == nil && steps[2].Status != domain.StepDestroying {
+			err = fmt.Errorf("cluster is %s", steps[2].Status)
+		}
+		return err
+	})
+	_, steps, eta, err := f.svc.Progress(ctx, f.admin, "etl")
+	mustDo(t, err)
+	for _, s := range steps[:2] {
+		if s.Status != domain.StepPending {
+			t.Errorf("%s is %s while the stack is destroyed and it is not yet", s.Step, s.Status)
+		}
+	}
+	if eta != nil {
+		t.Errorf("an ETA of %v for a destroy", eta)
+	}
+	close(f.cloud.holdDown)
+	f.wait(t, domain.StackDestroyed)
+}
+
+func TestMovingAStackToAnotherConnection(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	st, err := f.svc.Get(ctx, f.admin, "etl")
+	mustDo(t, err)
+	n := 0
+	conn := func(account string, state domain.ConnectionState, regions ...string) string {
+		n++
+		c := domain.AWSConnection{ID: domain.NewID("conn"), OrgID: f.admin.OrgID, RoleARN: fmt.Sprintf("arn:aws:iam::%s:role/OrchesteraRole%d", account, n),
+			AccountID: account, Regions: regions, State: state, CreatedAt: f.store.Now()}
+		mustDo(t, f.store.CreateConnection(ctx, c))
+		return c.ID
+	}
+	for _, tc := range []struct {
+		name, conn, field string
+		code             domain.Code
+	}{
+		{"another account", conn("210987654321", domain.ConnectionVerified, "us-east-1"), "connection_id", domain.CodeInvalid},
+		{"another region", conn("123456789012", domain.ConnectionVerified, "eu-west-1"), "connection_id", domain.CodeInvalid},
+		{"not verified", conn("123456789012", domain.ConnectionUnverified, "us-east-1"), "", domain.CodeConflict},
+		{"no such connection", "conn_nope", "connection_id", domain.CodeInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.SetConnection(ctx, f.admin, "etl", tc.conn)
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Code != tc.code || (tc.field != "" && de.Fields[0].Field != tc.field) {
+				t.Fatalf("err = %v", err)
+			}
+			if got, _ := f.svc.Get(ctx, f.admin, "etl"); got.ConnectionID != st.ConnectionID {
+				t.Fatalf("a refused move changed the connection to %s", got.ConnectionID)
+			}
+		})
+	}
+	good := conn("123456789012", domain.ConnectionVerified, "us-east-1")
+	moved, err := f.svc.SetConnection(ctx, f.admin, "etl", good)
+	if err != nil || moved.ConnectionID != good {
+		t.Fatalf("move: %+v, %v", moved, err)
+	}
+	if got, _ := f.svc.Get(ctx, f.admin, "etl"); got.ConnectionID != good {
+		t.Fatalf("stored connection %s", got.ConnectionID)
 	}
 }

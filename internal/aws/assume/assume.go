@@ -16,13 +16,15 @@ import (
 
 // Role is a copy of platform whose credentials are the role's, assumed with
 // externalID in a session named SessionName(orgID, operation) and cached
-// until they expire.
-func Role(platform aws.Config, roleARN, externalID, orgID, operation string) aws.Config {
-	cfg := platform.Copy()
-	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(platform), roleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.ExternalID = aws.String(externalID)
-		o.RoleSessionName = SessionName(orgID, operation)
-	}))
+// until they expire. Every call made with it, and every sts:AssumeRole that
+// gets or refreshes its credentials, goes to record.
+func Role(platform aws.Config, roleARN, externalID, orgID, operation string, record Recorder) aws.Config {
+	cfg := Audited(platform, record)
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(Audited(platform, record)), roleARN,
+		func(o *stscreds.AssumeRoleOptions) {
+			o.ExternalID = aws.String(externalID)
+			o.RoleSessionName = SessionName(orgID, operation)
+		}))
 	return cfg
 }
 
@@ -44,9 +46,6 @@ func SessionName(orgID, operation string) string {
 type Recorder func(ctx context.Context, action, outcome string)
 
 // Audited is a copy of cfg that passes every call it makes to record.
-// Credential refreshes (the role's own sts:AssumeRole) are made by the
-// credentials provider's client, not through cfg's middleware: audit that
-// client by building it from an Audited config too.
 func Audited(cfg aws.Config, record Recorder) aws.Config {
 	out := cfg.Copy()
 	out.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), func(s *middleware.Stack) error {

@@ -16,20 +16,23 @@ var (
 
 	networkEC2Create = []string{"ec2:CreateVpc", "ec2:ModifyVpcAttribute", "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute",
 		"ec2:CreateSubnet", "ec2:DescribeSubnets", "ec2:CreateInternetGateway", "ec2:AttachInternetGateway",
-		"ec2:DescribeInternetGateways", "ec2:AllocateAddress", "ec2:DescribeAddresses", "ec2:CreateNatGateway",
-		"ec2:DescribeNatGateways", "ec2:CreateRouteTable", "ec2:DescribeRouteTables", "ec2:CreateRoute",
+		"ec2:DescribeInternetGateways", "ec2:CreateRouteTable", "ec2:DescribeRouteTables", "ec2:CreateRoute",
 		"ec2:AssociateRouteTable", "ec2:CreateTags", "ec2:DescribeAvailabilityZones"}
 	networkEC2Delete = []string{"ec2:DeleteVpc", "ec2:DeleteSubnet", "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway",
-		"ec2:DisassociateAddress", "ec2:ReleaseAddress", "ec2:DeleteNatGateway", "ec2:DeleteRouteTable", "ec2:DeleteRoute",
-		"ec2:DisassociateRouteTable", "ec2:DeleteTags"}
-	cfnRead = []string{"cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"}
+		"ec2:DeleteRouteTable", "ec2:DeleteRoute", "ec2:DisassociateRouteTable", "ec2:DeleteTags"}
+	natEC2Create = []string{"ec2:AllocateAddress", "ec2:DescribeAddresses", "ec2:CreateNatGateway", "ec2:DescribeNatGateways",
+		"ec2:CreateRoute", "ec2:DescribeRouteTables", "ec2:DescribeSubnets", "ec2:CreateTags"}
+	natEC2Delete = []string{"ec2:DisassociateAddress", "ec2:ReleaseAddress", "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DeleteTags"}
+	cfnRead      = []string{"cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"}
 
 	// NetworkActions: an update may replace resources and a failed create
 	// rolls back, so the deletes are needed too; a ROLLBACK_COMPLETE
 	// cfnStack is deleted before it is created again.
 	NetworkActions        = concat(cfnRead, []string{"cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack"}, networkEC2Create, networkEC2Delete)
 	NetworkDestroyActions = concat(cfnRead, []string{"cloudformation:DeleteStack", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
-		"ec2:DescribeInternetGateways", "ec2:DescribeAddresses", "ec2:DescribeNatGateways", "ec2:DescribeRouteTables"}, networkEC2Delete)
+		"ec2:DescribeInternetGateways", "ec2:DescribeRouteTables"}, networkEC2Delete)
+	NATActions        = concat(cfnRead, []string{"cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack"}, natEC2Create, natEC2Delete)
+	NATDestroyActions = concat(cfnRead, []string{"cloudformation:DeleteStack", "ec2:DescribeAddresses", "ec2:DescribeNatGateways"}, natEC2Delete)
 
 	// IAMActions: iam:UpdateAssumeRolePolicy only when a role's trust
 	// policy drifted.
@@ -54,6 +57,10 @@ var (
 		"iam:ListAttachedRolePolicies", "iam:PutRolePolicy"}
 	KarpenterDestroyActions = concat(roleDestroyActions, []string{"sqs:GetQueueUrl", "sqs:ListQueueTags", "sqs:DeleteQueue"})
 
+	// PlanActions: a plan checks the options against EC2 and EKS and prices
+	// the system nodes.
+	PlanActions = []string{"ec2:DescribeInstanceTypes", "eks:DescribeClusterVersions", "pricing:GetProducts"}
+
 	LeftoverActions = []string{"ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVolumes", "ec2:DescribeAddresses",
 		"ec2:DescribeNatGateways", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"}
 )
@@ -63,6 +70,8 @@ var StepActions = map[string][]string{
 	"PickAZs":             AZActions,
 	"EnsureNetwork":       NetworkActions,
 	"DestroyNetwork":      NetworkDestroyActions,
+	"EnsureNAT":           NATActions,
+	"DestroyNAT":          NATDestroyActions,
 	"EnsureIAM":           IAMActions,
 	"DestroyIAM":          IAMDestroyActions,
 	"EnsureCluster":       ClusterActions,
@@ -74,6 +83,7 @@ var StepActions = map[string][]string{
 	"EnsureKarpenter":     KarpenterActions,
 	"DestroyKarpenter":    KarpenterDestroyActions,
 	"Leftovers":           LeftoverActions,
+	"Plan":                PlanActions,
 }
 
 // MissingStepActions returns, for each function in StepActions, the actions

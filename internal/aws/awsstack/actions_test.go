@@ -118,3 +118,23 @@ func TestOptionalAdditionsAreOutsideTheGuide(t *testing.T) {
 		}
 	}
 }
+
+// TestWhatVerificationAcceptsCoversEveryCall is the proof that a stack can
+// always be taken down: every action any step function calls, destroys and
+// repairs included, is allowed by the policies verification accepts (the
+// guide's OrchesteraAccessPolicy and OrchesteraLifecyclePolicy, which the
+// can_destroy check asks for).
+func TestWhatVerificationAcceptsCoversEveryCall(t *testing.T) {
+	if missing := MissingStepActions(iampolicy.AccessPolicy(), iampolicy.LifecyclePolicy()); len(missing) != 0 {
+		t.Fatalf("not allowed by what verification accepts: %v", missing)
+	}
+	var gaps []string
+	for _, acts := range GuideGaps() {
+		gaps = append(gaps, acts...)
+	}
+	for _, a := range gaps {
+		if !slices.Contains(iampolicy.LifecycleActions(), a) {
+			t.Errorf("%s is missing from the guide but not asked for by can_destroy", a)
+		}
+	}
+}

@@ -69,7 +69,8 @@ func (f *fakeCFN) CreateStack(_ context.Context, in *cloudformation.CreateStackI
 	}
 	f.stack = &cfntypes.Stack{StackName: in.StackName, StackId: aws.String(fakeStackID), Tags: in.Tags,
 		StackStatus: cfntypes.StackStatusCreateInProgress, Outputs: []cfntypes.Output{
-			out("VpcId", "vpc-1"), out("PublicSubnetIds", "subnet-p1,subnet-p2"), out("PrivateSubnetIds", "subnet-q1,subnet-q2")}}
+			out("VpcId", "vpc-1"), out("PublicSubnetIds", "subnet-p1,subnet-p2"), out("PrivateSubnetIds", "subnet-q1,subnet-q2"),
+			out("PrivateRouteTableIds", "rtb-1,rtb-2")}}
 	f.then = f.afterCreate
 	return &cloudformation.CreateStackOutput{StackId: f.stack.StackId}, nil
 }

@@ -37,6 +37,7 @@ func NewClients(cfg aws.Config) Clients {
 const (
 	StepAZs       = "azs"
 	StepNetwork   = "network"
+	StepNAT       = "nat"
 	StepIAM       = "iam"
 	StepCluster   = "cluster"
 	StepOIDC      = "oidc"
@@ -59,33 +60,49 @@ func stackGraph(spec StackSpec, c Clients) domain.Graph {
 		return s, errors.Join(errs...)
 	}
 	return domain.Graph{
-		// Typical durations in us-east-1: NAT gateways dominate the network
-		// (2-3 minutes), IAM waits out eventual consistency, the EKS control
-		// plane takes about nine minutes and a node group about three.
+		// Typical durations in us-east-1: a VPC with its subnets, gateway
+		// and route tables takes CloudFormation 20-30 seconds, NAT gateways
+		// two to three minutes (off the critical path: only the nodes need
+		// them), IAM calls seconds (EKS's wait for a new role to propagate
+		// is retried in the cluster step), the EKS control plane about nine
+		// minutes and a node group about three.
 		{Name: StepAZs, Actions: AZActions, Estimate: 2 * time.Second,
 			Ensure: func(ctx context.Context, r domain.StepRun) error {
 				azs, err := PickAZs(ctx, c.EC2, spec.Region, 2)
 				return setOutput(r, azs, err)
 			}},
-		{Name: StepNetwork, After: []string{StepAZs}, Actions: NetworkActions, Estimate: 150 * time.Second,
-			Resources: []string{"AWS::CloudFormation::Stack", "AWS::EC2::VPC", "AWS::EC2::Subnet ×4", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway ×2", "AWS::EC2::EIP ×2", "AWS::EC2::RouteTable ×3"},
+		{Name: StepNetwork, After: []string{StepAZs}, Actions: NetworkActions, Estimate: 25 * time.Second,
+			Resources: []string{"AWS::CloudFormation::Stack", "AWS::EC2::VPC", "AWS::EC2::Subnet ×4", "AWS::EC2::InternetGateway", "AWS::EC2::RouteTable ×3"},
 			Ensure: func(ctx context.Context, r domain.StepRun) error {
 				s, err := inputs(r)
 				if err != nil {
 					return err
 				}
-				op := cfnOp(r)
-				out, err := EnsureNetwork(ctx, c.CloudFormation, s, &op)
-				r.SetOutput(opKey, string(op))
-				return setOutput(r, out, err)
+				return withOp(r, StepNetwork, func(op *CFNOp) error {
+					out, err := EnsureNetwork(ctx, c.CloudFormation, s, op)
+					return setOutput(r, out, err)
+				})
 			},
 			Destroy: func(ctx context.Context, r domain.StepRun) error {
-				op := cfnOp(r)
-				err := DestroyNetwork(ctx, c.CloudFormation, spec, &op)
-				r.SetOutput(opKey, string(op))
-				return err
+				return withOp(r, StepNetwork, func(op *CFNOp) error { return DestroyNetwork(ctx, c.CloudFormation, spec, op) })
 			}},
-		{Name: StepIAM, After: []string{StepAZs}, Actions: IAMActions, Estimate: 60 * time.Second,
+		{Name: StepNAT, After: []string{StepNetwork}, Actions: NATActions, Estimate: 150 * time.Second,
+			Resources: []string{"AWS::CloudFormation::Stack", "AWS::EC2::NatGateway ×2", "AWS::EC2::EIP ×2", "AWS::EC2::Route ×2"},
+			Ensure: func(ctx context.Context, r domain.StepRun) error {
+				var net NetworkOutputs
+				s, err := inputs(r, StepNetwork, &net)
+				if err != nil {
+					return err
+				}
+				return withOp(r, StepNAT, func(op *CFNOp) error {
+					out, err := EnsureNAT(ctx, c.CloudFormation, s, net, op)
+					return setOutput(r, out, err)
+				})
+			},
+			Destroy: func(ctx context.Context, r domain.StepRun) error {
+				return withOp(r, StepNAT, func(op *CFNOp) error { return DestroyNAT(ctx, c.CloudFormation, spec, op) })
+			}},
+		{Name: StepIAM, After: []string{StepAZs}, Actions: IAMActions, Estimate: 20 * time.Second,
 			Resources: []string{"AWS::IAM::Role (cluster)", "AWS::IAM::Role (node)", "AWS::IAM::InstanceProfile"},
 			Ensure: func(ctx context.Context, r domain.StepRun) error {
 				s, err := inputs(r)
@@ -127,7 +144,8 @@ func stackGraph(spec StackSpec, c Clients) domain.Graph {
 				}
 				return DestroyOIDCProvider(ctx, c.IAM, spec, o)
 			}},
-		{Name: StepNodegroup, After: []string{StepCluster, StepIAM, StepNetwork}, Actions: NodegroupActions, Estimate: 3 * time.Minute,
+		// Nodes need a way out (NAT) to join the cluster.
+		{Name: StepNodegroup, After: []string{StepCluster, StepIAM, StepNetwork, StepNAT}, Actions: NodegroupActions, Estimate: 3 * time.Minute,
 			Resources: []string{"AWS::EKS::Nodegroup (system)"},
 			Ensure: func(ctx context.Context, r domain.StepRun) error {
 				var iamOut IAMOutputs
@@ -159,13 +177,18 @@ func stackGraph(spec StackSpec, c Clients) domain.Graph {
 	}
 }
 
-// opKey is where the network step keeps the CloudFormation operation it
+// opKey is where a cfnStack step keeps the CloudFormation operation it
 // waits on.
 const opKey = "cfn_op"
 
-func cfnOp(r domain.StepRun) CFNOp {
-	op, _ := r.Output(StepNetwork, opKey)
-	return CFNOp(op)
+// withOp runs f with the operation step waits on, and records what f
+// leaves there: across requeues the step knows what it started.
+func withOp(r domain.StepRun, step string, f func(*CFNOp) error) error {
+	op, _ := r.Output(step, opKey)
+	o := CFNOp(op)
+	err := f(&o)
+	r.SetOutput(opKey, string(o))
+	return err
 }
 
 func setOutput(r domain.StepRun, v any, err error) error {

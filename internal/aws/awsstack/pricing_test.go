@@ -38,7 +38,7 @@ func TestCostEstimate(t *testing.T) {
 	st := domain.Stack{OrgID: "org_1", ConnectionID: "conn_1", Region: "us-east-1"}
 	f := &fakePricing{product: m6iLarge}
 	p := New(Config{Connections: fakeConnections{}, Pricing: func(aws.Config) awssdk.Pricing { return f }})
-	est := p.estimate(context.Background(), st)
+	est := p.estimate(context.Background(), st, aws.Config{})
 	node := est.Items[2]
 	if node.Source != "AWS Pricing API" || node.HourlyUSD != 0.192 || f.filters["instanceType"] != "m6i.large" || f.filters["location"] != "US East (N. Virginia)" {
 		t.Fatalf("priced node %+v with filters %v", node, f.filters)
@@ -48,9 +48,16 @@ func TestCostEstimate(t *testing.T) {
 	}
 
 	f.err = errors.New("dial tcp: connection refused")
-	fb := p.estimate(context.Background(), st).Items[2]
+	fb := p.estimate(context.Background(), st, aws.Config{}).Items[2]
 	if !strings.HasPrefix(fb.Source, "fallback list price") || !strings.Contains(fb.Source, "connection refused") || fb.HourlyUSD != 0.192 {
 		t.Fatalf("fallback %+v", fb)
+	}
+	// A type with no list price and no answer from the Pricing API is
+	// unpriced, never $0.
+	st.Options.SystemNodeType = "m7g.4xlarge"
+	if unknown := p.estimate(context.Background(), st, aws.Config{}); len(unknown.Unpriced) != 1 || !strings.HasPrefix(unknown.Items[2].Source, "no price") ||
+		unknown.HourlyUSD != 0.1+0.09 {
+		t.Fatalf("an unknown type was priced: %+v", unknown)
 	}
 	if _, err := onDemandUSD(`{"terms":{}}`); err == nil {
 		t.Fatal("a product without a price was read")

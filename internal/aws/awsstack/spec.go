@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/orchestera/orchestera/internal/cfn"
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
@@ -33,6 +34,7 @@ type StackSpec struct {
 // The parts of a stack, each named spec.Name(part).
 const (
 	partNetwork     = "network"      // cfnStack
+	partNAT         = "nat"          // cfnStack
 	partCluster     = "cluster"      // EKS cluster
 	partClusterRole = "cluster-role" // IAM role
 	partNodeRole    = "node-role"    // IAM role
@@ -54,7 +56,7 @@ const (
 )
 
 // namedParts are the parts whose names Validate checks against maxNameLength.
-var namedParts = []string{partNetwork, partCluster, partClusterRole, partNodeRole, partNodeProfile, partSystemNodes, partKarpenter}
+var namedParts = []string{partNetwork, partNAT, partCluster, partClusterRole, partNodeRole, partNodeProfile, partSystemNodes, partKarpenter}
 
 // Name is the deterministic name of one part: orchestera-<stack>-<part>.
 func (s StackSpec) Name(part string) string { return "orchestera-" + s.StackName + "-" + part }
@@ -65,6 +67,17 @@ func (s StackSpec) ClusterName() string { return s.Name(partCluster) }
 // Tags are the ownership tags.
 func (s StackSpec) Tags() map[string]string {
 	return map[string]string{TagOrg: s.OrgID, TagStack: s.StackName, TagManagedBy: managedByOrchest}
+}
+
+// resourceTags are a template resource's tags: ours, its Name (the part
+// named name) and extra key-value pairs.
+func (s StackSpec) resourceTags(name string, extra ...string) []cfn.Tag {
+	m := s.Tags()
+	m["Name"] = s.Name(name)
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	return cfn.Tags(m)
 }
 
 // owns reports whether tags mark a resource as this stack's.

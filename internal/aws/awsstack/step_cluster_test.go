@@ -2,6 +2,7 @@ package awsstack
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -25,7 +26,19 @@ type fakeEKS struct {
 	nodegroup        *ekstypes.Nodegroup
 	nodegroupThen    []ekstypes.NodegroupStatus
 	deleteClusterErr error
+	versions         []string // DescribeClusterVersions; nil answers an error, as moto does
 	calls            []string
+}
+
+func (f *fakeEKS) DescribeClusterVersions(context.Context, *eks.DescribeClusterVersionsInput, ...func(*eks.Options)) (*eks.DescribeClusterVersionsOutput, error) {
+	if f.versions == nil {
+		return nil, errors.New("deserialization failed: invalid character '<' (moto has no such route)")
+	}
+	out := &eks.DescribeClusterVersionsOutput{}
+	for _, v := range f.versions {
+		out.ClusterVersions = append(out.ClusterVersions, ekstypes.ClusterVersionInformation{ClusterVersion: aws.String(v)})
+	}
+	return out, nil
 }
 
 const gone = "GONE"

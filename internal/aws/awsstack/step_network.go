@@ -12,18 +12,25 @@ import (
 	"github.com/orchestera/orchestera/internal/cfn"
 )
 
-// The network is one cfnStack: a VPC, and per availability zone a public and
-// a private subnet with a NAT gateway, so losing one zone keeps the others'
-// egress. EKS and the OIDC provider stay out of CloudFormation (created from
-// Go, as eksctl does for its cluster too): moto cannot emulate them in a
-// template, and EKS states are better polled by the engine.
+// The network is two cfnStacks. "network": a VPC with an internet gateway,
+// and per availability zone a public and a private subnet, each private one
+// with its own route table. "nat" (step_nat.go): per zone a NAT gateway and
+// the private route table's default route through it, so losing one zone
+// keeps the others' egress. The NAT gateways take minutes and only the
+// nodes need them, so the EKS control plane (which needs only the subnets)
+// is created meanwhile. EKS and the OIDC provider stay out of
+// CloudFormation (created from Go, as eksctl does for its cluster too):
+// moto cannot emulate them in a template, and EKS states are better polled
+// by the engine.
 
-// NetworkOutputs are the network's ids, subnets in spec.AZs order.
+// NetworkOutputs are the network's ids, subnets and route tables in
+// spec.AZs order.
 type NetworkOutputs struct {
-	CFNStackID       string
-	VPCID            string
-	PublicSubnetIDs  []string
-	PrivateSubnetIDs []string
+	CFNStackID           string
+	VPCID                string
+	PublicSubnetIDs      []string
+	PrivateSubnetIDs     []string
+	PrivateRouteTableIDs []string
 }
 
 // The network template's parameters and outputs.
@@ -35,6 +42,7 @@ const (
 	outVPCID            = "VpcId"
 	outPublicSubnetIDs  = "PublicSubnetIds"
 	outPrivateSubnetIDs = "PrivateSubnetIds"
+	outPrivateRoutes    = "PrivateRouteTableIds"
 )
 
 // Typed properties of the resource types the network uses.
@@ -51,15 +59,7 @@ type (
 	}
 	taggedProps        struct{ Tags []cfn.Tag }
 	igwAttachmentProps struct{ VpcId, InternetGatewayId any }
-	eipProps           struct {
-		Domain string
-		Tags   []cfn.Tag
-	}
-	natGatewayProps struct {
-		AllocationId, SubnetId any
-		Tags                   []cfn.Tag
-	}
-	routeTableProps struct {
+	routeTableProps    struct {
 		VpcId any
 		Tags  []cfn.Tag
 	}
@@ -76,14 +76,7 @@ type (
 // the number of AZs and on the names and tags; the AZs and CIDRs themselves
 // are parameters (networkParameters).
 func networkTemplate(spec StackSpec) cfn.Template {
-	tags := func(name string, extra ...string) []cfn.Tag {
-		m := spec.Tags()
-		m["Name"] = spec.Name(name)
-		for i := 0; i+1 < len(extra); i += 2 {
-			m[extra[i]] = extra[i+1]
-		}
-		return cfn.Tags(m)
-	}
+	tags := spec.resourceTags
 	r := map[string]cfn.Resource{
 		"VPC":             {Type: "AWS::EC2::VPC", Properties: vpcProps{CidrBlock: cfn.Ref(paramVPCCIDR), EnableDnsSupport: true, EnableDnsHostnames: true, Tags: tags("vpc")}},
 		"InternetGateway": {Type: "AWS::EC2::InternetGateway", Properties: taggedProps{Tags: tags("igw")}},
@@ -95,11 +88,11 @@ func networkTemplate(spec StackSpec) cfn.Template {
 		"PublicDefaultRoute": {Type: "AWS::EC2::Route", DependsOn: []string{"VPCGatewayAttachment"},
 			Properties: routeProps{RouteTableId: cfn.Ref("PublicRouteTable"), DestinationCidrBlock: "0.0.0.0/0", GatewayId: cfn.Ref("InternetGateway")}},
 	}
-	var public, private []any
+	var public, private, routes []any
 	for i := range spec.AZs {
 		n := fmt.Sprint(i + 1)
-		pub, priv, eip, nat, rt := "PublicSubnet"+n, "PrivateSubnet"+n, "NATGateway"+n+"EIP", "NATGateway"+n, "PrivateRouteTable"+n
-		public, private = append(public, cfn.Ref(pub)), append(private, cfn.Ref(priv))
+		pub, priv, rt := "PublicSubnet"+n, "PrivateSubnet"+n, "PrivateRouteTable"+n
+		public, private, routes = append(public, cfn.Ref(pub)), append(private, cfn.Ref(priv)), append(routes, cfn.Ref(rt))
 		az := cfn.Select(i, cfn.Ref(paramAZs))
 		r[pub] = cfn.Resource{Type: "AWS::EC2::Subnet", Properties: subnetProps{VpcId: cfn.Ref("VPC"), AvailabilityZone: az,
 			CidrBlock: cfn.Select(i, cfn.Ref(paramPublicCIDRs)), Tags: tags("public-"+n, "kubernetes.io/role/elb", "1")}}
@@ -108,13 +101,7 @@ func networkTemplate(spec StackSpec) cfn.Template {
 			Tags:      tags("private-"+n, "kubernetes.io/role/internal-elb", "1", "karpenter.sh/discovery", spec.ClusterName())}}
 		r[pub+"RouteTableAssociation"] = cfn.Resource{Type: "AWS::EC2::SubnetRouteTableAssociation",
 			Properties: routeTableAssociationProps{SubnetId: cfn.Ref(pub), RouteTableId: cfn.Ref("PublicRouteTable")}}
-		r[eip] = cfn.Resource{Type: "AWS::EC2::EIP", DependsOn: []string{"VPCGatewayAttachment"},
-			Properties: eipProps{Domain: "vpc", Tags: tags("nat-" + n)}}
-		r[nat] = cfn.Resource{Type: "AWS::EC2::NatGateway",
-			Properties: natGatewayProps{AllocationId: cfn.GetAtt(eip, "AllocationId"), SubnetId: cfn.Ref(pub), Tags: tags("nat-" + n)}}
 		r[rt] = cfn.Resource{Type: "AWS::EC2::RouteTable", Properties: routeTableProps{VpcId: cfn.Ref("VPC"), Tags: tags("private-" + n)}}
-		r["PrivateDefaultRoute"+n] = cfn.Resource{Type: "AWS::EC2::Route",
-			Properties: routeProps{RouteTableId: cfn.Ref(rt), DestinationCidrBlock: "0.0.0.0/0", NatGatewayId: cfn.Ref(nat)}}
 		r[priv+"RouteTableAssociation"] = cfn.Resource{Type: "AWS::EC2::SubnetRouteTableAssociation",
 			Properties: routeTableAssociationProps{SubnetId: cfn.Ref(priv), RouteTableId: cfn.Ref(rt)}}
 	}
@@ -132,6 +119,7 @@ func networkTemplate(spec StackSpec) cfn.Template {
 			outVPCID:            {Description: "The VPC", Value: cfn.Ref("VPC")},
 			outPublicSubnetIDs:  {Description: "Public subnets, comma-separated, in availability zone order", Value: cfn.Join(",", public...)},
 			outPrivateSubnetIDs: {Description: "Private subnets, comma-separated, in availability zone order", Value: cfn.Join(",", private...)},
+			outPrivateRoutes:    {Description: "The private subnets' route tables, comma-separated, in availability zone order", Value: cfn.Join(",", routes...)},
 		},
 	}
 }
@@ -162,13 +150,10 @@ func EnsureNetwork(ctx context.Context, api awssdk.CloudFormation, spec StackSpe
 	if err != nil {
 		return NetworkOutputs{}, err
 	}
-	out := map[string]string{}
-	for _, o := range st.Outputs {
-		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	n := NetworkOutputs{CFNStackID: aws.ToString(st.StackId), VPCID: out[outVPCID],
-		PublicSubnetIDs: splitIDs(out[outPublicSubnetIDs]), PrivateSubnetIDs: splitIDs(out[outPrivateSubnetIDs])}
-	if n.VPCID == "" || len(n.PublicSubnetIDs) != len(spec.AZs) || len(n.PrivateSubnetIDs) != len(spec.AZs) {
+	out := outputsOf(st)
+	n := NetworkOutputs{CFNStackID: aws.ToString(st.StackId), VPCID: out[outVPCID], PublicSubnetIDs: splitIDs(out[outPublicSubnetIDs]),
+		PrivateSubnetIDs: splitIDs(out[outPrivateSubnetIDs]), PrivateRouteTableIDs: splitIDs(out[outPrivateRoutes])}
+	if n.VPCID == "" || len(n.PublicSubnetIDs) != len(spec.AZs) || len(n.PrivateSubnetIDs) != len(spec.AZs) || len(n.PrivateRouteTableIDs) != len(spec.AZs) {
 		return n, fmt.Errorf("cfn stack %q is %s but its outputs are incomplete: %v", spec.Name(partNetwork), st.StackStatus, out)
 	}
 	return n, nil
@@ -182,6 +167,15 @@ func DestroyNetwork(ctx context.Context, api awssdk.CloudFormation, spec StackSp
 		return err
 	}
 	return destroyCFNStack(ctx, api, spec, spec.Name(partNetwork), op)
+}
+
+// outputsOf is a cfnStack's outputs by key.
+func outputsOf(st *cfntypes.Stack) map[string]string {
+	out := map[string]string{}
+	for _, o := range st.Outputs {
+		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return out
 }
 
 func splitIDs(s string) []string {

@@ -1,12 +1,15 @@
 package awsstack
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/orchestera/orchestera/internal/aws/awssdk"
+	"github.com/orchestera/orchestera/internal/cfn"
 	"github.com/orchestera/orchestera/internal/golden"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,14 +18,20 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-func TestNetworkTemplateGolden(t *testing.T) {
+func TestNetworkTemplatesGolden(t *testing.T) {
 	golden.Equal(t, filepath.Join("testdata", "stack-network.golden.json"), networkTemplate(testStack("prod")).Indented())
+	golden.Equal(t, filepath.Join("testdata", "stack-nat.golden.json"), natTemplate(testStack("prod")).Indented())
 }
 
 func TestNetworkTemplateRules(t *testing.T) {
 	spec := testStack("prod")
 	spec.AZs = []string{"a", "b", "c", "d", "e", "f"}
-	tpl := networkTemplate(spec)
+	for name, tpl := range map[string]cfn.Template{"network": networkTemplate(spec), "nat": natTemplate(spec)} {
+		t.Run(name, func(t *testing.T) { templateRules(t, spec, tpl) })
+	}
+}
+
+func templateRules(t *testing.T, spec StackSpec, tpl cfn.Template) {
 	body := tpl.Body()
 	if len(body) > 51200 {
 		t.Errorf("with %d AZs the template is %d bytes; CloudFormation takes at most 51200 in TemplateBody", len(spec.AZs), len(body))
@@ -82,25 +91,48 @@ func TestNetworkAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatalf("EnsureNetwork: %v", err)
 	}
+	var natOp CFNOp
+	var nat NATOutputs
+	if err := settle(t, "EnsureNAT", func() (err error) { nat, err = EnsureNAT(ctx, cfn, spec, first, &natOp); return err }); err != nil {
+		t.Fatalf("EnsureNAT: %v", err)
+	}
 	t.Run("creates exactly the planned resources", func(t *testing.T) {
-		res, err := cfn.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(spec.Name("network"))})
+		for part, want := range map[string]map[string]int{
+			"network": {"AWS::EC2::VPC": 1, "AWS::EC2::Subnet": 4, "AWS::EC2::InternetGateway": 1, "AWS::EC2::VPCGatewayAttachment": 1,
+				"AWS::EC2::RouteTable": 3, "AWS::EC2::Route": 1, "AWS::EC2::SubnetRouteTableAssociation": 4},
+			"nat": {"AWS::EC2::EIP": 2, "AWS::EC2::NatGateway": 2, "AWS::EC2::Route": 2},
+		} {
+			res, err := cfn.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(spec.Name(part))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for _, r := range res.StackResourceSummaries {
+				count[aws.ToString(r.ResourceType)]++
+			}
+			if !maps.Equal(count, want) {
+				t.Errorf("cfn stack %s holds %v, want %v", part, count, want)
+			}
+		}
+		if len(first.PrivateRouteTableIDs) != 2 || len(nat.NATGatewayIDs) != 2 {
+			t.Errorf("outputs: network %+v, nat %+v", first, nat)
+		}
+		// Each private subnet's route table sends the internet through its
+		// zone's NAT gateway.
+		rts, err := ec2c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: first.PrivateRouteTableIDs})
 		if err != nil {
 			t.Fatal(err)
 		}
-		count := map[string]int{}
-		for _, r := range res.StackResourceSummaries {
-			count[aws.ToString(r.ResourceType)]++
-		}
-		want := map[string]int{"AWS::EC2::VPC": 1, "AWS::EC2::Subnet": 4, "AWS::EC2::InternetGateway": 1,
-			"AWS::EC2::VPCGatewayAttachment": 1, "AWS::EC2::EIP": 2, "AWS::EC2::NatGateway": 2, "AWS::EC2::RouteTable": 3,
-			"AWS::EC2::Route": 3, "AWS::EC2::SubnetRouteTableAssociation": 4}
-		for typ, n := range want {
-			if count[typ] != n {
-				t.Errorf("%d %s, want %d", count[typ], typ, n)
+		for _, rt := range rts.RouteTables {
+			via := ""
+			for _, r := range rt.Routes {
+				if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" {
+					via = aws.ToString(r.NatGatewayId)
+				}
 			}
-		}
-		if len(count) != len(want) {
-			t.Errorf("resource types = %v, want %v", count, want)
+			if !slices.Contains(nat.NATGatewayIDs, via) {
+				t.Errorf("route table %s goes out through %q, not a NAT gateway of %v", aws.ToString(rt.RouteTableId), via, nat.NATGatewayIDs)
+			}
 		}
 	})
 	t.Run("subnets are in the AZs with the discovery tags", func(t *testing.T) {
@@ -166,6 +198,9 @@ func TestNetworkAgainstMoto(t *testing.T) {
 		// error is reported, the cfn stack is gone, a second destroy is a
 		// no-op, and Leftovers finds the orphans that carry our tags (moto
 		// drops the Tags of a template's EIPs, so they are not listed).
+		if err := settle(t, "DestroyNAT", func() error { return DestroyNAT(ctx, cfn, spec, &natOp) }); err != nil {
+			t.Fatalf("DestroyNAT: %v", err)
+		}
 		err := destroyNetwork(t, cfn, spec)
 		if err != nil && awssdk.ErrorCode(err) != "DependencyViolation" {
 			t.Fatalf("DestroyNetwork: %v", err)

@@ -18,10 +18,11 @@ import (
 
 // Changes is what Bootstrap found and did in the member account.
 type Changes struct {
-	AccountID string   `json:"account_id"`
-	PolicyARN string   `json:"policy_arn"`
-	RoleARN   string   `json:"role_arn"`
-	Actions   []string `json:"actions"` // as printed, in order; empty when all was up to date
+	AccountID          string   `json:"account_id"`
+	PolicyARN          string   `json:"policy_arn"`
+	LifecyclePolicyARN string   `json:"lifecycle_policy_arn"`
+	RoleARN            string   `json:"role_arn"`
+	Actions            []string `json:"actions"` // as printed, in order; empty when all was up to date
 }
 
 // None reports whether everything was already up to date.
@@ -32,9 +33,10 @@ func (c Changes) None() bool { return len(c.Actions) == 0 }
 var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 
 // Bootstrap creates or updates, in the account the credentials belong to,
-// OrchesteraAccessPolicy (the customer guide's actions) and
-// OrchesteraAccessRole (trusting platformAccountID with externalID, with the
-// policy attached). It prints each action as it is taken; a rerun changes
+// OrchesteraAccessPolicy (the customer guide's actions),
+// OrchesteraLifecyclePolicy (what destroying and repairing stacks needs
+// beyond it) and OrchesteraAccessRole (trusting platformAccountID with
+// externalID, with both policies attached). It prints each action as it is taken; a rerun changes
 // nothing and says so.
 func Bootstrap(ctx context.Context, iamAPI awssdk.IAM, stsAPI awssdk.STS, externalID, platformAccountID string, out io.Writer) (Changes, error) {
 	if len(externalID) < 2 || len(externalID) > 1224 || !externalIDPattern.MatchString(externalID) {
@@ -50,34 +52,49 @@ func Bootstrap(ctx context.Context, iamAPI awssdk.IAM, stsAPI awssdk.STS, extern
 	acct, caller := aws.ToString(who.Account), aws.ToString(who.Arn)
 	fmt.Fprintf(out, "account %s (%s)\n", acct, caller)
 	r := &reporter{out: out}
-	c := Changes{AccountID: acct, PolicyARN: fmt.Sprintf("arn:%s:iam::%s:policy/%s", awssdk.Partition(caller), acct, iampolicy.AccessPolicyName)}
-
-	var existing *types.Policy
-	got, err := iamAPI.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(c.PolicyARN)})
-	switch {
-	case err == nil:
-		existing = got.Policy
-	case !awssdk.IsNotFound(err):
-		return c, fmt.Errorf("reading policy %s: %w", c.PolicyARN, err)
-	}
-	if c.PolicyARN, err = ensurePolicy(ctx, iamAPI, existing, managedPolicy{
+	policyARN := func(name string) string { return fmt.Sprintf("arn:%s:iam::%s:policy/%s", awssdk.Partition(caller), acct, name) }
+	c := Changes{AccountID: acct}
+	if c.PolicyARN, err = ensureNamedPolicy(ctx, iamAPI, policyARN(iampolicy.AccessPolicyName), managedPolicy{
 		name:        iampolicy.AccessPolicyName,
 		description: "Lets Orchestera Platform run Spark on EKS in this account; managed by orchestera",
 		want:        iampolicy.AccessPolicy(),
 	}, r); err != nil {
 		return c, err
 	}
+	if c.LifecyclePolicyARN, err = ensureNamedPolicy(ctx, iamAPI, policyARN(iampolicy.LifecyclePolicyName), managedPolicy{
+		name:        iampolicy.LifecyclePolicyName,
+		description: "Lets Orchestera Platform destroy and repair the stacks it builds in this account; managed by orchestera",
+		want:        iampolicy.LifecyclePolicy(),
+	}, r); err != nil {
+		return c, err
+	}
 	if c.RoleARN, err = ensureAccessRole(ctx, iamAPI, iampolicy.TrustPolicy(platformAccountID, externalID), platformAccountID, r); err != nil {
 		return c, err
 	}
-	if err := ensureRolePolicy(ctx, iamAPI, iampolicy.AccessRoleName, c.PolicyARN, r); err != nil {
-		return c, err
+	for _, arn := range []string{c.PolicyARN, c.LifecyclePolicyARN} {
+		if err := ensureRolePolicy(ctx, iamAPI, iampolicy.AccessRoleName, arn, r); err != nil {
+			return c, err
+		}
 	}
 	c.Actions = r.actions
 	if c.None() {
-		fmt.Fprintf(out, "no changes: %s and %s are up to date\n", iampolicy.AccessPolicyName, iampolicy.AccessRoleName)
+		fmt.Fprintf(out, "no changes: %s, %s and %s are up to date\n", iampolicy.AccessPolicyName, iampolicy.LifecyclePolicyName, iampolicy.AccessRoleName)
 	}
 	return c, nil
+}
+
+// ensureNamedPolicy reads the customer managed policy at arn and creates or
+// updates it (ensurePolicy).
+func ensureNamedPolicy(ctx context.Context, api awssdk.IAM, arn string, p managedPolicy, r *reporter) (string, error) {
+	var existing *types.Policy
+	got, err := api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+	switch {
+	case err == nil:
+		existing = got.Policy
+	case !awssdk.IsNotFound(err):
+		return "", fmt.Errorf("reading policy %s: %w", arn, err)
+	}
+	return ensurePolicy(ctx, api, existing, p, r)
 }
 
 // ensureAccessRole creates OrchesteraAccessRole with trust, or replaces its

@@ -19,8 +19,9 @@ import (
 const testPlatformID = "017059471480"
 
 var (
-	motoAccessPolicyARN = "arn:aws:iam::" + mototest.AccountID + ":policy/" + iampolicy.AccessPolicyName
-	motoAccessRoleARN   = "arn:aws:iam::" + mototest.AccountID + ":role/" + iampolicy.AccessRoleName
+	motoAccessPolicyARN    = "arn:aws:iam::" + mototest.AccountID + ":policy/" + iampolicy.AccessPolicyName
+	motoAccessRoleARN      = "arn:aws:iam::" + mototest.AccountID + ":role/" + iampolicy.AccessRoleName
+	motoLifecyclePolicyARN = "arn:aws:iam::" + mototest.AccountID + ":policy/" + iampolicy.LifecyclePolicyName
 )
 
 // bootstrap runs Bootstrap and returns what it printed (verify_test.go uses
@@ -56,8 +57,13 @@ func TestBootstrapAgainstMoto(t *testing.T) {
 			"account "+mototest.AccountID,
 			"created policy "+motoAccessPolicyARN,
 			"created role "+motoAccessRoleARN+" (trusts account "+testPlatformID,
-			"attached policy "+motoAccessPolicyARN+" to role "+iampolicy.AccessRoleName)
-		if c.None() || c.RoleARN != motoAccessRoleARN || c.PolicyARN != motoAccessPolicyARN || c.AccountID != mototest.AccountID {
+			"attached policy "+motoAccessPolicyARN+" to role "+iampolicy.AccessRoleName,
+			"created policy "+motoLifecyclePolicyARN,
+			"attached policy "+motoLifecyclePolicyARN+" to role "+iampolicy.AccessRoleName)
+		if doc := defaultPolicyDocument(t, api, motoLifecyclePolicyARN); !iampolicy.Equal(doc, iampolicy.LifecyclePolicy()) {
+			t.Fatalf("lifecycle policy document = %s", doc.JSON())
+		}
+		if c.None() || c.RoleARN != motoAccessRoleARN || c.PolicyARN != motoAccessPolicyARN || c.LifecyclePolicyARN != motoLifecyclePolicyARN || c.AccountID != mototest.AccountID {
 			t.Fatalf("changes = %+v", c)
 		}
 		role, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(iampolicy.AccessRoleName)})
@@ -89,7 +95,7 @@ func TestBootstrapAgainstMoto(t *testing.T) {
 			t.Fatalf("actions = %q", c.Actions)
 		}
 		if want := "account " + mototest.AccountID + " (arn:aws:sts::" + mototest.AccountID + ":user/moto)\n" +
-			"no changes: OrchesteraAccessPolicy and OrchesteraAccessRole are up to date\n"; out != want {
+			"no changes: OrchesteraAccessPolicy, OrchesteraLifecyclePolicy and OrchesteraAccessRole are up to date\n"; out != want {
 			t.Fatalf("output = %q, want %q", out, want)
 		}
 	})

@@ -116,12 +116,16 @@ func (v *Verifier) trustPolicy(ctx context.Context, role aws.Config, t domain.Ve
 	return domain.Check{Name: CheckTrustPolicy, Status: domain.CheckFail, Evidence: strings.Join(ev, "; "), Fix: strings.Join(slices.Compact(fix), "; ")}
 }
 
-func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {
+// permissions reads the role's attached policies and checks them twice:
+// for the guide's actions (permissions) and for what destroying and
+// repairing a stack needs beyond them (can_destroy).
+func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.VerificationTarget) []domain.Check {
 	_, name, _ := domain.ParseRoleARN(t.RoleARN)
 	api := v.IAM(role)
-	fail := func(err error) domain.Check {
-		return domain.Check{Name: CheckPermissions, Status: domain.CheckFail, Evidence: explain(err),
-			Fix: "OrchesteraAccessPolicy must allow iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion: orchestera aws policy"}
+	fail := func(err error) []domain.Check {
+		return append([]domain.Check{{Name: CheckPermissions, Status: domain.CheckFail, Evidence: explain(err),
+			Fix: "OrchesteraAccessPolicy must allow iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion: orchestera aws policy"}},
+			skipped([]string{CheckCanDestroy}, CheckPermissions)...)
 	}
 	var docs []iampolicy.Document
 	var names []string
@@ -155,6 +159,10 @@ func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.Ve
 	if len(inline.PolicyNames) > 0 {
 		note = fmt.Sprintf("; inline policies %s were not read (the guide's policy does not allow iam:GetRolePolicy)", strings.Join(inline.PolicyNames, ", "))
 	}
+	return []domain.Check{guidePermissions(docs, names, note), canDestroy(docs, names)}
+}
+
+func guidePermissions(docs []iampolicy.Document, names []string, note string) domain.Check {
 	required := iampolicy.RequiredActions()
 	missing := iampolicy.Missing(required, docs...)
 	if len(missing) == 0 {
@@ -163,7 +171,27 @@ func (v *Verifier) permissions(ctx context.Context, role aws.Config, t domain.Ve
 	}
 	return domain.Check{Name: CheckPermissions, Status: domain.CheckFail, Missing: missing,
 		Evidence: fmt.Sprintf("%d of %d required actions are not granted by the attached policies (%s)%s", len(missing), len(required), strings.Join(names, ", "), note),
-		Fix:      "attach a policy with this statement (or re-create OrchesteraAccessPolicy: orchestera aws bootstrap): " + strings.Join(strings.Fields(string(iampolicy.AddStatement(missing).JSON())), " ")}
+		Fix:      "attach a policy with this statement (or re-create OrchesteraAccessPolicy: orchestera aws bootstrap): " + statement(missing)}
+}
+
+// canDestroy fails up front when the role could build a stack but not take
+// it down again: the guide's policy alone lacks what destroying needs.
+func canDestroy(docs []iampolicy.Document, names []string) domain.Check {
+	needed := iampolicy.LifecycleActions()
+	missing := iampolicy.Missing(needed, docs...)
+	if len(missing) == 0 {
+		return domain.Check{Name: CheckCanDestroy, Status: domain.CheckPass,
+			Evidence: fmt.Sprintf("%s granted by %s: stacks can be destroyed and repaired", strings.Join(needed, ", "), strings.Join(names, ", "))}
+	}
+	return domain.Check{Name: CheckCanDestroy, Status: domain.CheckFail, Missing: missing,
+		Evidence: fmt.Sprintf("destroying and repairing a stack needs %s, which the attached policies (%s) do not grant", strings.Join(missing, ", "), strings.Join(names, ", ")),
+		Fix: "attach " + iampolicy.LifecyclePolicyName + " (orchestera aws bootstrap creates it; orchestera aws lifecycle-policy prints it), " +
+			"or a policy with this statement: " + statement(missing)}
+}
+
+// statement is the policy to add for missing, on one line.
+func statement(missing []string) string {
+	return strings.Join(strings.Fields(string(iampolicy.AddStatement(missing).JSON())), " ")
 }
 
 func (v *Verifier) regions(ctx context.Context, role aws.Config, t domain.VerificationTarget) domain.Check {

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ const (
 	CheckCallerIdentity = "caller_identity"
 	CheckTrustPolicy    = "trust_policy"
 	CheckPermissions    = "permissions"
+	CheckCanDestroy     = "can_destroy"
 	CheckRegions        = "regions"
 )
 
@@ -77,7 +79,7 @@ var _ domain.RoleVerifier = (*Verifier)(nil)
 // because an earlier one failed is reported as skipped, never omitted.
 func (v *Verifier) Verify(ctx context.Context, t domain.VerificationTarget) []domain.Check {
 	arn := checkARN(t)
-	dependents := []string{CheckAssumeRole, CheckCallerIdentity, CheckTrustPolicy, CheckPermissions, CheckRegions}
+	dependents := []string{CheckAssumeRole, CheckCallerIdentity, CheckTrustPolicy, CheckPermissions, CheckCanDestroy, CheckRegions}
 	if arn.Status != domain.CheckPass {
 		return append([]domain.Check{arn}, skipped(dependents, CheckARN)...)
 	}
@@ -90,20 +92,23 @@ func (v *Verifier) Verify(ctx context.Context, t domain.VerificationTarget) []do
 	if assumed.Status != domain.CheckPass {
 		return append([]domain.Check{arn, assumed}, skipped(dependents[1:], CheckAssumeRole)...)
 	}
-	checks := []func() domain.Check{
-		func() domain.Check { return v.callerIdentity(ctx, role, t) },
-		func() domain.Check { return v.trustPolicy(ctx, role, t) },
-		func() domain.Check { return v.permissions(ctx, role, t) },
-		func() domain.Check { return v.regions(ctx, role, t) },
+	one := func(c func() domain.Check) func() []domain.Check {
+		return func() []domain.Check { return []domain.Check{c()} }
 	}
-	out := make([]domain.Check, len(checks))
+	checks := []func() []domain.Check{
+		one(func() domain.Check { return v.callerIdentity(ctx, role, t) }),
+		one(func() domain.Check { return v.trustPolicy(ctx, role, t) }),
+		func() []domain.Check { return v.permissions(ctx, role, t) }, // and can_destroy
+		one(func() domain.Check { return v.regions(ctx, role, t) }),
+	}
+	out := make([][]domain.Check, len(checks))
 	var wg sync.WaitGroup
 	for i, run := range checks {
 		wg.Add(1)
 		go func() { defer wg.Done(); out[i] = run() }()
 	}
 	wg.Wait()
-	return append([]domain.Check{arn, assumed}, out...)
+	return append([]domain.Check{arn, assumed}, slices.Concat(out...)...)
 }
 
 func checkARN(t domain.VerificationTarget) domain.Check {

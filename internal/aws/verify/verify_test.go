@@ -104,7 +104,7 @@ func TestVerifyAgainstMoto(t *testing.T) {
 				t.Errorf("%s: %s %s (fix: %s)", c.Name, c.Status, c.Evidence, c.Fix)
 			}
 		}
-		if len(checks) != 6 {
+		if len(checks) != 7 {
 			t.Fatalf("%d checks", len(checks))
 		}
 		got := byName(checks)
@@ -117,6 +117,24 @@ func TestVerifyAgainstMoto(t *testing.T) {
 		t.Logf("verification made %d AWS calls in %s against moto: %v", len(a.actions), elapsed.Round(time.Millisecond), a.actions)
 		if len(a.actions) < 8 {
 			t.Errorf("audit recorded only %v", a.actions)
+		}
+	})
+
+	t.Run("the guide's policy alone cannot destroy a stack", func(t *testing.T) {
+		memberIAM := iam.NewFromConfig(memberCfg)
+		lifecycle := aws.String("arn:aws:iam::" + member + ":policy/" + iampolicy.LifecyclePolicyName)
+		if _, err := memberIAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(iampolicy.AccessRoleName), PolicyArn: lifecycle}); err != nil {
+			t.Fatal(err)
+		}
+		defer memberIAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(iampolicy.AccessRoleName), PolicyArn: lifecycle})
+		got := byName(v.Verify(ctx, target(&auditLog{})))
+		if got[CheckPermissions].Status != domain.CheckPass {
+			t.Errorf("permissions: %+v", got[CheckPermissions])
+		}
+		c := got[CheckCanDestroy]
+		if c.Status != domain.CheckFail || len(c.Missing) != 3 || !strings.Contains(c.Fix, `"iam:DetachRolePolicy"`) ||
+			!strings.Contains(c.Fix, iampolicy.LifecyclePolicyName) || !strings.Contains(c.Evidence, "iam:DeleteOpenIDConnectProvider") {
+			t.Errorf("can_destroy: %+v", c)
 		}
 	})
 
@@ -241,7 +259,7 @@ func TestAccessDeniedOnANewRoleIsRetriedWhileIAMPropagates(t *testing.T) {
 
 func TestBadARNSkipsEverything(t *testing.T) {
 	checks := New(Config{}).Verify(context.Background(), domain.VerificationTarget{RoleARN: "arn:aws:iam::1:user/x"})
-	if checks[0].Status != domain.CheckFail || len(checks) != 6 || checks[5].Status != domain.CheckSkip {
+	if checks[0].Status != domain.CheckFail || len(checks) != 7 || checks[6].Status != domain.CheckSkip {
 		t.Fatalf("checks = %+v", checks)
 	}
 }

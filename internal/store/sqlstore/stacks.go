@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -29,19 +31,53 @@ func (s queries) ListStacks(ctx context.Context, orgID string) ([]domain.Stack, 
 	return list(ctx, s, scanStack, stackSelect+` WHERE org_id = $1 ORDER BY name`, orgID)
 }
 
-func (s queries) UpdateStack(ctx context.Context, st domain.Stack) error {
+func (s queries) UpdateStack(ctx context.Context, st domain.Stack, from ...domain.StackState) error {
 	opts, err := json.Marshal(st.Options)
 	if err != nil {
 		return err
 	}
-	return s.exec(ctx, "stack", st.Name,
-		`UPDATE stacks SET state = $1, hint = $2, failed_step = $3, options = $4 WHERE org_id = $5 AND id = $6`,
-		string(st.State), st.Hint, st.FailedStep, string(opts), st.OrgID, st.ID)
+	args := []any{string(st.State), st.Hint, st.FailedStep, string(opts), st.ConnectionID, st.OrgID, st.ID}
+	query := `UPDATE stacks SET state = $1, hint = $2, failed_step = $3, options = $4, connection_id = $5 WHERE org_id = $6 AND id = $7`
+	if len(from) == 0 {
+		return s.exec(ctx, "stack", st.Name, query, args...)
+	}
+	marks := make([]string, len(from))
+	for i, f := range from {
+		args = append(args, string(f))
+		marks[i] = "$" + itoa(len(args))
+	}
+	res, err := s.q.ExecContext(ctx, query+` AND state IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("updating stack %s: %w", st.Name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	cur, err := s.GetStack(ctx, st.OrgID, st.Name)
+	if err != nil {
+		return err
+	}
+	return domain.Errorf(domain.CodeConflict, "stack %q is %s now, no longer %v", st.Name, cur.State, from)
+}
+
+func (s queries) StacksOnConnection(ctx context.Context, orgID, connectionID string) ([]domain.Stack, error) {
+	return list(ctx, s, scanStack, stackSelect+` WHERE org_id = $1 AND connection_id = $2 ORDER BY name`, orgID, connectionID)
+}
+
+func (s queries) DeleteStack(ctx context.Context, orgID, id string, state domain.StackState) error {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM stacks WHERE org_id = $1 AND id = $2 AND state = $3`, orgID, id, string(state))
+	if err != nil {
+		return fmt.Errorf("deleting stack %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	return domain.Errorf(domain.CodeConflict, "stack %s is no longer %s", id, state)
 }
 
 func (s queries) StacksInState(ctx context.Context, states ...domain.StackState) ([]domain.Stack, error) {
-	args := []any{string(domain.StackAWS)}
-	query := stackSelect + ` WHERE kind = $1 AND state IN (`
+	args := []any{string(domain.StackLocal)}
+	query := stackSelect + ` WHERE kind <> $1 AND state IN (`
 	for i, st := range states {
 		args = append(args, string(st))
 		if i > 0 {

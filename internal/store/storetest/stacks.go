@@ -25,6 +25,20 @@ func testAWSStacks(t *testing.T, s domain.Store) {
 	stolen := st
 	stolen.OrgID = b.org.ID
 	wantCode(t, s.UpdateStack(ctx, stolen), domain.CodeNotFound)
+	wantCode(t, s.UpdateStack(ctx, stolen, domain.StackFailed), domain.CodeNotFound)
+	// Compare-and-set: a write from a state the stack has left changes nothing.
+	ready := st
+	ready.State, ready.FailedStep, ready.Hint = domain.StackReady, "", ""
+	wantCode(t, s.UpdateStack(ctx, ready, domain.StackProvisioning, domain.StackUpdating), domain.CodeConflict)
+	if got, _ := s.GetStack(ctx, a.org.ID, "etl"); got.State != domain.StackFailed || got.Hint != st.Hint {
+		t.Fatalf("a refused compare-and-set wrote %+v", got)
+	}
+	ready.State, ready.ConnectionID = domain.StackDestroying, "conn_y"
+	must(t, s.UpdateStack(ctx, ready, domain.StackFailed))
+	if got, _ := s.GetStack(ctx, a.org.ID, "etl"); got.State != domain.StackDestroying || got.ConnectionID != "conn_y" {
+		t.Fatalf("compare-and-set from the stored state wrote %+v", got)
+	}
+	must(t, s.UpdateStack(ctx, st))
 	if work, err := s.StacksInState(ctx, domain.StackFailed, domain.StackProvisioning); err != nil || len(work) != 1 || work[0].FailedStep != "cluster" {
 		t.Fatalf("StacksInState = %+v, %v", work, err)
 	}
