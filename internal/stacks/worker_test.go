@@ -438,7 +438,7 @@ func TestMovingAStackToAnotherConnection(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, conn, field string
-		code             domain.Code
+		code              domain.Code
 	}{
 		{"another account", conn("210987654321", domain.ConnectionVerified, "us-east-1"), "connection_id", domain.CodeInvalid},
 		{"another region", conn("123456789012", domain.ConnectionVerified, "eu-west-1"), "connection_id", domain.CodeInvalid},

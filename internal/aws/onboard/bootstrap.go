@@ -52,7 +52,9 @@ func Bootstrap(ctx context.Context, iamAPI awssdk.IAM, stsAPI awssdk.STS, extern
 	acct, caller := aws.ToString(who.Account), aws.ToString(who.Arn)
 	fmt.Fprintf(out, "account %s (%s)\n", acct, caller)
 	r := &reporter{out: out}
-	policyARN := func(name string) string { return fmt.Sprintf("arn:%s:iam::%s:policy/%s", awssdk.Partition(caller), acct, name) }
+	policyARN := func(name string) string {
+		return fmt.Sprintf("arn:%s:iam::%s:policy/%s", awssdk.Partition(caller), acct, name)
+	}
 	c := Changes{AccountID: acct}
 	if c.PolicyARN, err = ensureNamedPolicy(ctx, iamAPI, policyARN(iampolicy.AccessPolicyName), managedPolicy{
 		name:        iampolicy.AccessPolicyName,
