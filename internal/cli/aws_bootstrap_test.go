@@ -56,11 +56,12 @@ func TestAWSBootstrapAgainstMoto(t *testing.T) {
 		"created policy arn:aws:iam::"+acct+":policy/OrchesteraAccessPolicy\n",
 		"created role arn:aws:iam::"+acct+":role/OrchesteraAccessRole (trusts account 017059471480 with the external id)\n",
 		"attached policy arn:aws:iam::"+acct+":policy/OrchesteraAccessPolicy to role OrchesteraAccessRole\n",
+		"attached policy arn:aws:iam::"+acct+":policy/OrchesteraLifecyclePolicy to role OrchesteraAccessRole\n",
 		"role ARN: arn:aws:iam::"+acct+":role/OrchesteraAccessRole\n")
 
 	out, err = run(t, home, "aws", "bootstrap", "--external-id", "ext-1")
 	if err != nil || out != "account "+acct+" (arn:aws:sts::"+acct+":user/moto)\n"+
-		"no changes: OrchesteraAccessPolicy and OrchesteraAccessRole are up to date\n"+
+		"no changes: OrchesteraAccessPolicy, OrchesteraLifecyclePolicy and OrchesteraAccessRole are up to date\n"+
 		"role ARN: arn:aws:iam::"+acct+":role/OrchesteraAccessRole\n" {
 		t.Fatalf("rerun: %v\n%s", err, out)
 	}
