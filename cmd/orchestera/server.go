@@ -29,8 +29,10 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/kube/kubestack"
 	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/secretbox"
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store"
 	"github.com/orchestera/orchestera/internal/version"
@@ -43,7 +45,9 @@ type serverOptions struct {
 	github                                                        githubauth.Config
 	platformAccount                                               string
 	regions                                                       []string
-	verifyEvery, awsPoll                                          time.Duration
+	verifyEvery, awsPoll, syncEvery                               time.Duration
+	secretKeys                                                    string
+	privateClusters                                               bool
 }
 
 func newServerCommand() *cobra.Command {
@@ -83,6 +87,8 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.StringSliceVar(&o.regions, "aws-regions", []string{"us-east-1"}, "regions stacks may use; the first is the default")
 	f.DurationVar(&o.verifyEvery, "verify-every", time.Hour, "how often every AWS connection is verified again (0: only on demand)")
 	f.DurationVar(&o.awsPoll, "aws-poll-interval", envDuration("ORCHESTERA_AWS_POLL_INTERVAL"), "how often to check AWS resources still being created or deleted (0: each step's own, about 30s)")
+	f.DurationVar(&o.syncEvery, "sync-interval", durationOr("ORCHESTERA_SYNC_INTERVAL", time.Minute), "how often every ready cluster stack's secrets, IAM roles and datasources are synced (env ORCHESTERA_SYNC_INTERVAL)")
+	f.BoolVar(&o.privateClusters, "allow-private-clusters", false, "let hosted mode attach clusters at loopback, link-local or private addresses (local mode always may)")
 	f.StringVar(&o.github.ClientID, "github-client-id", os.Getenv("ORCHESTERA_GITHUB_CLIENT_ID"), "GitHub OAuth app client id (hosted mode)")
 	f.StringVar(&o.github.ClientSecret, "github-client-secret", "", "GitHub OAuth app client secret; prefer env ORCHESTERA_GITHUB_CLIENT_SECRET")
 	f.StringVar(&o.github.AuthURL, "github-auth-url", githubauth.DefaultAuthURL, "GitHub OAuth authorize endpoint")
@@ -91,9 +97,13 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	return cmd
 }
 
-func envDuration(key string) time.Duration {
-	d, _ := time.ParseDuration(os.Getenv(key))
-	return d
+func envDuration(key string) time.Duration { return durationOr(key, 0) }
+
+func durationOr(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
 }
 
 func envOr(key, def string) string {
@@ -113,6 +123,12 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	}
 	if o.github.ClientSecret == "" {
 		o.github.ClientSecret = os.Getenv("ORCHESTERA_GITHUB_CLIENT_SECRET")
+	}
+	// Keys for what the server keeps sealed: "id:base64key,..." with the
+	// sealing key first; without it, a key file in the home directory.
+	box, err := secretbox.Load(os.Getenv("ORCHESTERA_SECRET_KEYS"), o.home)
+	if err != nil {
+		return fmt.Errorf("ORCHESTERA_SECRET_KEYS: %w", err)
 	}
 	if o.mode == "hosted" && (o.github.ClientID == "" || o.github.ClientSecret == "") {
 		return errors.New("hosted mode needs --github-client-id and ORCHESTERA_GITHUB_CLIENT_SECRET for sign-in")
@@ -141,11 +157,21 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		ln.Close()
 		return err
 	}
+	guard := kubestack.Guard{AllowPrivate: o.mode == "local" || o.privateClusters}
 	providers := map[domain.StackKind]domain.StackProvider{
-		domain.StackAWS: awsstack.New(awsstack.Config{Platform: awsCfg, Connections: st, Audit: st, Log: log}),
+		domain.StackAWS:        awsstack.New(awsstack.Config{Platform: awsCfg, Connections: st, Audit: st, Log: log}),
+		domain.StackKubernetes: kubestack.New(kubestack.Config{Sources: st, Sealer: box, Guard: guard, Log: log}),
 	}
-	stackWorker := stacks.NewWorker(stacks.WorkerConfig{Store: st, Providers: providers, Owner: replicaID(o.home), Poll: o.awsPoll, Log: log})
-	stackSvc := stacks.New(stacks.Config{Store: st, Providers: providers, Wake: stackWorker.Wake})
+	syncer := stacks.NewSyncer(stacks.SyncerConfig{Store: st, Providers: providers, Interval: o.syncEvery, Log: log})
+	stackWorker := stacks.NewWorker(stacks.WorkerConfig{Store: st, Providers: providers, Owner: replicaID(o.home), Poll: o.awsPoll, Ready: syncer.Poke, Log: log})
+	stackSvc := stacks.New(stacks.Config{Store: st, Providers: providers, Wake: stackWorker.Wake,
+		Attacher: kubestack.Attacher{Guard: guard}, Sealer: box, Syncer: syncer})
+	if n, err := stackSvc.Reseal(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("sealing credentials with the current secret key: %w", err)
+	} else if n > 0 {
+		log.Info("sealed credentials again with the current secret key", "count", n, "key", box.Current())
+	}
 	ids := identity.New(identity.Config{Store: st, Log: log})
 	executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
 	conns := connections.New(connections.Config{
@@ -170,7 +196,7 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	var workers sync.WaitGroup
 	defer workers.Wait()
 	defer stopWork()
-	for _, run := range []func(context.Context){executor.Run, stackWorker.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }} {
+	for _, run := range []func(context.Context){executor.Run, stackWorker.Run, syncer.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }} {
 		workers.Add(1)
 		go func() { defer workers.Done(); run(work) }()
 	}

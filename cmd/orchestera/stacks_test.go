@@ -58,7 +58,7 @@ func sameCounts(t *testing.T, got map[string]int) {
 func TestStackLifecycleAgainstMoto(t *testing.T) {
 	o := onboard(t)
 	defer o.server.stop(t)
-	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID, "--namespace", "default", "--namespace", "reports"); r.code != 0 {
+	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID, "--namespace", "etl", "--namespace", "reports"); r.code != 0 {
 		t.Fatalf("create: %s", r.stderr)
 	}
 	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
@@ -121,7 +121,7 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 	prompt := exec.Command("script", "-qec", bin+" stacks destroy etl", "/dev/null")
 	prompt.Env = append(os.Environ(), "ORCHESTERA_HOME="+o.home, "ORCHESTERA_SERVER=")
 	prompt.Stdin = strings.NewReader("elt\n")
-	if out, err := prompt.CombinedOutput(); err == nil || !strings.Contains(string(out), "Type its name to confirm") || !strings.Contains(string(out), "destroy cancelled") {
+	if out, err := prompt.CombinedOutput(); err == nil || !strings.Contains(string(out), "Type etl to confirm") || !strings.Contains(string(out), "cancelled: \"elt\" is not etl") {
 		t.Fatalf("destroy with a mistyped name on a terminal: %v\n%s", err, out)
 	}
 	if st := cli(t, o.home, "stacks", "get", "etl"); !strings.Contains(st, "ready") {

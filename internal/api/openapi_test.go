@@ -60,6 +60,13 @@ var everyRoute = []string{
 	"POST /v1/aws-connections/{connection_id}/verify",
 	"GET /v1/aws-connections/{connection_id}/events",
 	"GET /v1/audit",
+	"POST /v1/stacks/attach",
+	"DELETE /v1/stacks/{stack}/namespaces/{namespace}",
+	"POST /v1/stacks/{stack}/namespaces/{namespace}/token",
+	"POST /v1/stacks/{stack}/sync",
+	"GET /v1/stacks/{stack}/datasources",
+	"PUT /v1/stacks/{stack}/namespaces/{namespace}/datasources/{name}",
+	"DELETE /v1/stacks/{stack}/namespaces/{namespace}/datasources/{name}",
 }
 
 type openAPIDoc struct {

@@ -55,6 +55,7 @@ func New(cfg Config) http.Handler {
 	registerIdentity(s)
 	registerTokens(s)
 	registerStacks(s)
+	registerClusters(s)
 	registerRuns(s)
 	registerConnections(s)
 	if cfg.SignIn != nil {

@@ -120,7 +120,15 @@ func registerStacks(s *server) {
 			if err != nil {
 				return nil, s.fail(ctx, err)
 			}
-			return &body[Stack]{toStack(st)}, nil
+			out := toStack(st)
+			r, ok, err := s.Stacks.SyncReport(ctx, principal(ctx), st)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			if ok {
+				out.Sync = toSync(r)
+			}
+			return &body[Stack]{out}, nil
 		})
 	huma.Register(s.api, op("list-namespaces", http.MethodGet, "/v1/stacks/{stack}/namespaces", "List a stack's namespaces", "stacks", true),
 		func(ctx context.Context, in *stackPath) (*body[[]Namespace], error) {

@@ -9,7 +9,7 @@ import (
 // Stack is a stack as the API shows it.
 type Stack struct {
 	Name         string               `json:"name" example:"local"`
-	Kind         domain.StackKind     `json:"kind" enum:"local,aws"`
+	Kind         domain.StackKind     `json:"kind" enum:"local,aws-eks,kubernetes"`
 	State        domain.StackState    `json:"state" enum:"draft,provisioning,ready,updating,destroying,destroyed,failed"`
 	CreatedAt    time.Time            `json:"created_at"`
 	ConnectionID string               `json:"connection_id,omitempty"`
@@ -17,6 +17,8 @@ type Stack struct {
 	Options      *domain.StackOptions `json:"options,omitempty"`
 	FailedStep   string               `json:"failed_step,omitempty"`
 	Hint         string               `json:"hint,omitempty" doc:"The error and its fix, when failed"`
+	Endpoint     string               `json:"endpoint,omitempty" doc:"The Kubernetes API server of a cluster stack"`
+	Sync         *SyncStatus          `json:"sync,omitempty" doc:"The last sync of secrets, IAM roles and datasources (get-stack only)"`
 }
 
 // CreateStackRequest is the body of POST /v1/stacks.
@@ -24,7 +26,7 @@ type CreateStackRequest struct {
 	Name         string              `json:"name" doc:"3-32 lowercase letters, digits and hyphens, starting with a letter" example:"etl"`
 	ConnectionID string              `json:"connection_id" doc:"A verified AWS connection" example:"conn_ab12cd34ef56gh78"`
 	Region       string              `json:"region,omitempty" doc:"Default: the connection's first region" example:"us-east-1"`
-	Namespaces   []string            `json:"namespaces,omitempty" doc:"Default: default"`
+	Namespaces   []string            `json:"namespaces,omitempty" doc:"Default: spark"`
 	Options      domain.StackOptions `json:"options,omitempty"`
 }
 
@@ -45,7 +47,7 @@ type Namespace struct {
 
 func toStack(s domain.Stack) Stack {
 	out := Stack{Name: s.Name, Kind: s.Kind, State: s.State, CreatedAt: s.CreatedAt,
-		ConnectionID: s.ConnectionID, Region: s.Region, FailedStep: s.FailedStep, Hint: s.Hint}
+		ConnectionID: s.ConnectionID, Region: s.Region, FailedStep: s.FailedStep, Hint: s.Hint, Endpoint: s.Endpoint}
 	if s.Kind == domain.StackAWS {
 		out.Options = &s.Options
 	}

@@ -35,6 +35,8 @@ func TestCreatingAWSStacks(t *testing.T) {
 		{body("etl", map[string]any{"region": "eu-west-1"}), "region", "connection_region"},
 		{body("etl", map[string]any{"connection_id": "conn_nope"}), "connection_id", "exists"},
 		{body("etl", map[string]any{"namespaces": []string{"Bad_NS"}}), "namespaces", "dns1123_label"},
+		{body("etl", map[string]any{"namespaces": []string{"default"}}), "namespaces", "not_reserved"},
+		{body("etl", map[string]any{"namespaces": []string{"etl", "etl"}}), "namespaces", "unique"},
 		{body("etl", map[string]any{"options": map[string]any{"system_node_count": 99}}), "system_node_count", "range"},
 		{body("etl", map[string]any{"options": map[string]any{"capacity_types": []string{"reserved"}}}), "capacity_types", "enum"},
 	} {
@@ -50,7 +52,7 @@ func TestCreatingAWSStacks(t *testing.T) {
 	}
 
 	var st api.Stack
-	e.must(201, "POST", "/v1/stacks", admin.Token, body("etl", map[string]any{"namespaces": []string{"default", "reports"}})).decode(t, &st)
+	e.must(201, "POST", "/v1/stacks", admin.Token, body("etl", map[string]any{"namespaces": []string{"etl", "reports"}})).decode(t, &st)
 	if st.State != "draft" || st.Region != "us-east-1" || st.Options == nil || st.Options.KubernetesVersion == "" || st.Options.SystemNodeCount != 2 {
 		t.Fatalf("created %+v", st)
 	}

@@ -29,7 +29,8 @@ var allowed = map[string][]string{
 	// Pure helpers.
 	"internal/iampolicy": {"std", "internal/cfn", "internal/domain"},
 	"internal/cfn":       {"std"},
-	"internal/runenv":    {"std"},
+	"internal/runenv":    {"std", "internal/domain"},
+	"internal/secretbox": {"std"},
 	"internal/config":    {"std"},
 	"internal/version":   {"std"},
 	// Adapters: the domain and their own kind, never a service or the store.
@@ -38,6 +39,7 @@ var allowed = map[string][]string{
 	"internal/aws/onboard":    {"internal/aws/awssdk", "internal/domain", "internal/iampolicy"},
 	"internal/aws/verify":     {"internal/aws/assume", "internal/aws/awssdk", "internal/domain", "internal/iampolicy"},
 	"internal/aws/awsstack":   {"internal/aws/assume", "internal/aws/awssdk", "internal/cfn", "internal/domain", "internal/iampolicy"},
+	"internal/kube/kubestack": {"internal/domain", "internal/runenv"},
 	"internal/localrun":       {"std", "internal/domain", "internal/runenv"},
 	"internal/store":          {"internal/domain", "internal/store/sqlstore"},
 	"internal/store/sqlstore": {"internal/domain"},
@@ -84,16 +86,16 @@ func TestImportRules(t *testing.T) {
 
 // TestAdapterBoundaries states the rules the table above must keep, so an
 // edit of the table cannot quietly break them: the CLI links only the
-// onboarding package of the AWS side, and no AWS package reaches a service
-// or the store.
+// onboarding package of the AWS side, and no AWS or Kubernetes package
+// reaches a service or the store.
 func TestAdapterBoundaries(t *testing.T) {
 	for dir, rules := range allowed {
 		for _, r := range rules {
 			switch {
 			case dir == "internal/cli" && strings.HasPrefix(r, "internal/aws/") && r != "internal/aws/onboard":
 				t.Errorf("the CLI may use only internal/aws/onboard of the AWS side, not %s", r)
-			case strings.HasPrefix(dir, "internal/aws/") && (strings.HasPrefix(r, "internal/store") || slices.Contains(services, r)):
-				t.Errorf("%s may not import %s: AWS packages depend on the domain's ports only", dir, r)
+			case (strings.HasPrefix(dir, "internal/aws/") || strings.HasPrefix(dir, "internal/kube/")) && (strings.HasPrefix(r, "internal/store") || slices.Contains(services, r)):
+				t.Errorf("%s may not import %s: cloud adapters depend on the domain's ports only", dir, r)
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/client"
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 func newStacks(o *Options) *cobra.Command {
@@ -28,7 +29,7 @@ func newStacks(o *Options) *cobra.Command {
 		Short: "Create a draft AWS stack on a verified connection (admin)",
 		Long: `Record a stack: nothing is created in AWS until it is provisioned. The name
 (3-32 lowercase letters, digits and hyphens) feeds IAM role names.`,
-		Example: "  orchestera stacks create etl --connection conn_ab12cd34ef56gh78 --region us-east-1 --namespace default --namespace reports",
+		Example: "  orchestera stacks create etl --connection conn_ab12cd34ef56gh78 --region us-east-1 --namespace etl --namespace reports",
 		Args:    cobra.ExactArgs(1),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			req.Name = args[0]
@@ -42,7 +43,7 @@ func newStacks(o *Options) *cobra.Command {
 	f := create.Flags()
 	f.StringVar(&req.ConnectionID, "connection", "", "the verified AWS connection (required)")
 	f.StringVar(&req.Region, "region", "", "AWS region (default: the connection's first)")
-	f.StringArrayVar(&req.Namespaces, "namespace", nil, "a namespace to create; repeatable (default: default)")
+	f.StringArrayVar(&req.Namespaces, "namespace", nil, "a namespace to create; repeatable (default: spark)")
 	f.StringVar(&req.Options.KubernetesVersion, "kubernetes-version", "", "EKS version (default 1.31)")
 	f.StringVar(&req.Options.SystemNodeType, "system-node-type", "", "instance type of the system nodes (default m6i.large)")
 	f.IntVar(&req.Options.SystemNodeCount, "system-node-count", 0, "system nodes (default 2)")
@@ -83,6 +84,7 @@ func newStacks(o *Options) *cobra.Command {
 		}),
 	}
 	stacks.AddCommand(create, events, plan, newStacksDelete(o), newStacksSetConnection(o),
+		newStacksAttach(o), newStacksKubeconfig(o), newStacksSync(o),
 		stackAction(o, "provision", "provision", "Provision the stack: build a draft, resume a failed one from its failed step"),
 		stackAction(o, "update", "update", "Re-apply a ready or failed stack's configuration, every step again (force update)"),
 		stackAction(o, "destroy", "destroy", "Destroy the stack; it is destroyed only when nothing tagged with it is left"),
@@ -116,19 +118,31 @@ func newStacks(o *Options) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return o.renderStacks([]api.Stack{st}, st)
+				return o.render(st, func(w *tabwriter.Writer) {
+					stackRows(w, []api.Stack{st})
+					if st.Sync != nil {
+						fmt.Fprintln(w)
+						syncTable(w, st.Sync)
+					}
+				})
 			},
 		})
 	return stacks
 }
 
 func (o *Options) renderStacks(rows []api.Stack, v any) error {
-	return o.render(v, func(w *tabwriter.Writer) {
-		row(w, "NAME", "KIND", "REGION", "STATE", "CREATED", "HINT")
-		for _, s := range rows {
-			row(w, s.Name, s.Kind, dash(s.Region), s.State, ago(s.CreatedAt), dash(s.Hint))
+	return o.render(v, func(w *tabwriter.Writer) { stackRows(w, rows) })
+}
+
+func stackRows(w *tabwriter.Writer, rows []api.Stack) {
+	row(w, "NAME", "KIND", "WHERE", "STATE", "CREATED", "HINT")
+	for _, s := range rows {
+		where := s.Region
+		if s.Kind == domain.StackKubernetes {
+			where = s.Endpoint
 		}
-	})
+		row(w, s.Name, s.Kind, dash(where), s.State, ago(s.CreatedAt), dash(s.Hint))
+	}
 }
 
 // settled are the states in which nothing more will happen on its own.
@@ -214,8 +228,35 @@ func newNamespaces(o *Options) *cobra.Command {
 			fmt.Fprintf(o.Out, "namespace %s is ready on stack %s\n", n.Name, n.Stack)
 			return nil
 		},
-	})
+	}, newNamespacesDelete(o, &stack))
 	return ns
+}
+
+func newNamespacesDelete(o *Options, stack *string) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Remove a namespace; on a cluster, delete it with everything in it (admin)",
+		Long: `Remove a namespace from a stack with its datasources. On a cluster stack the
+Kubernetes namespace is deleted too, with every pod, Secret and service
+account in it (only if Orchestera created it). Runs keep their records.`,
+		Example: "  orchestera namespaces delete etl --stack shared --yes",
+		Args:    cobra.ExactArgs(1),
+		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			if !yes {
+				if err := confirmName(cmd, o, args[0], "delete namespace "+args[0]+" of stack "+*stack); err != nil {
+					return err
+				}
+			}
+			if err := c.DeleteNamespace(cmd.Context(), *stack, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.Err, "namespace %s deleted from stack %s\n", args[0], *stack)
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "delete without asking for the namespace's name (required when not on a terminal)")
+	return cmd
 }
 
 // stackAction is provision, update or destroy: request it, then with --wait
@@ -229,7 +270,7 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if action == "destroy" && !yes {
-				if err := confirmName(cmd, o, args[0], "destroy"); err != nil {
+				if err := confirmName(cmd, o, args[0], "destroy stack "+args[0]); err != nil {
 					return err
 				}
 			}
@@ -240,21 +281,7 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 			if !wait {
 				return o.renderStacks([]api.Stack{st}, st)
 			}
-			follow := followStackEvents
-			if isTerminal(o.Out) {
-				follow = watchStackProgress // redrawn in place
-			}
-			if err := follow(cmd.Context(), o, c, args[0], true); err != nil {
-				return err
-			}
-			if st, err = c.GetStack(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			if st.State == "failed" {
-				return &ExitError{Code: 1, Message: fmt.Sprintf("stack %s failed at step %s: %s", st.Name, st.FailedStep, st.Hint)}
-			}
-			fmt.Fprintf(o.Err, "stack %s is %s\n", st.Name, st.State)
-			return nil
+			return waitForStack(cmd, o, c, args[0])
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow progress until the stack settles")
@@ -264,17 +291,39 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 	return cmd
 }
 
-// confirmName asks, on a terminal, for the stack's name before something
-// that cannot be undone; elsewhere the command needs --yes.
+// waitForStack follows a stack's progress until it settles, and fails if
+// it failed.
+func waitForStack(cmd *cobra.Command, o *Options, c *client.Client, name string) error {
+	follow := followStackEvents
+	if isTerminal(o.Out) {
+		follow = watchStackProgress // redrawn in place
+	}
+	if err := follow(cmd.Context(), o, c, name, true); err != nil {
+		return err
+	}
+	st, err := c.GetStack(cmd.Context(), name)
+	if err != nil {
+		return err
+	}
+	if st.State == "failed" {
+		return &ExitError{Code: 1, Message: fmt.Sprintf("stack %s failed at step %s: %s", st.Name, st.FailedStep, st.Hint)}
+	}
+	fmt.Fprintf(o.Err, "stack %s is %s\n", st.Name, st.State)
+	return nil
+}
+
+// confirmName asks, on a terminal, for an object's name before something
+// that cannot be undone ("destroy stack etl"); elsewhere the command needs
+// --yes.
 func confirmName(cmd *cobra.Command, o *Options, name, what string) error {
 	in := cmd.InOrStdin()
 	if !isTerminal(in) {
-		return fmt.Errorf("refusing to %s stack %s without confirmation: stdin is not a terminal, so pass --yes", what, name)
+		return fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal, so pass --yes", what)
 	}
-	fmt.Fprintf(o.Err, "This will %s stack %s and everything in it. Type its name to confirm: ", what, name)
+	fmt.Fprintf(o.Err, "This will %s and everything in it. Type %s to confirm: ", what, name)
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	if strings.TrimSpace(line) != name {
-		return fmt.Errorf("%s cancelled: %q is not %s", what, strings.TrimSpace(line), name)
+		return fmt.Errorf("cancelled: %q is not %s", strings.TrimSpace(line), name)
 	}
 	return nil
 }

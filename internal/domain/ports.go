@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // The ports: what the services need from the outside world, implemented by
@@ -52,6 +53,62 @@ type ProviderPlan struct {
 	// OptionalAdditions need more than OrchesteraAccessPolicy allows; the
 	// stack works without them.
 	OptionalAdditions []string
+}
+
+// The optional parts of a StackProvider, for stacks with a Kubernetes side.
+type (
+	// NamespaceProvider applies a namespace of a ready stack at once (the
+	// graph ensures them all on every provision and update).
+	NamespaceProvider interface {
+		EnsureNamespace(ctx context.Context, st Stack, name string) error
+		// DeleteNamespace deletes the namespace if the platform created it.
+		DeleteNamespace(ctx context.Context, st Stack, name string) error
+	}
+	// TokenIssuer gives a person short-lived access to one namespace of a
+	// stack: a namespace-scoped service account's token, never the
+	// platform's own credentials.
+	TokenIssuer interface {
+		Token(ctx context.Context, st Stack, namespace string) (ClusterToken, error)
+	}
+	// StackSyncer brings a stack's secrets, roles and datasources in line
+	// with their sources, and reports each source it could not.
+	StackSyncer interface {
+		// Sync is given the last report (zero for the first sync) for what
+		// it made outside the cluster.
+		Sync(ctx context.Context, st Stack, last SyncReport) (SyncReport, error)
+	}
+)
+
+// ClusterToken is how to reach a stack's cluster as one namespace's user.
+type ClusterToken struct {
+	Endpoint string
+	CA       []byte // PEM
+	Token    string
+	Expires  time.Time
+}
+
+// ClusterAttacher checks the kubeconfig an admin brings to attach a cluster:
+// it reaches the cluster, checks that the credential may do what bootstrap
+// needs, and returns what to keep.
+type ClusterAttacher interface {
+	Attach(ctx context.Context, kubeconfig []byte, context string) (AttachedCluster, error)
+}
+
+// AttachedCluster is what the platform keeps of an attached cluster: its API
+// server (shown) and a kubeconfig of the one context (sealed, never shown).
+type AttachedCluster struct {
+	Endpoint   string
+	Credential []byte
+}
+
+// Sealer keeps a value only the platform may read: sealed at rest, opened
+// when used.
+type Sealer interface {
+	Seal(plaintext []byte) (string, error)
+	Open(sealed string) ([]byte, error)
+	// Stale reports whether a value was sealed with a key other than the
+	// current one: it should be sealed again.
+	Stale(sealed string) bool
 }
 
 // RoleVerifier runs the verification checks against a customer role.

@@ -10,10 +10,13 @@ import (
 type StackKind string
 
 // The stack kinds. Local stacks run pipelines as processes on the server's
-// machine; AWS stacks (a later issue) on EKS.
+// machine; aws-eks stacks are EKS clusters the platform builds in the
+// customer's account; kubernetes stacks are existing clusters an admin
+// attaches.
 const (
-	StackLocal StackKind = "local"
-	StackAWS   StackKind = "aws"
+	StackLocal      StackKind = "local"
+	StackAWS        StackKind = "aws-eks"
+	StackKubernetes StackKind = "kubernetes"
 )
 
 // StackState is a stack's lifecycle state.
@@ -47,6 +50,10 @@ type Stack struct {
 	Kind      StackKind
 	State     StackState
 	CreatedAt time.Time
+
+	// The Kubernetes API server: an attached cluster's, or an EKS cluster's
+	// once it exists.
+	Endpoint string
 
 	// AWS stacks only.
 	ConnectionID string

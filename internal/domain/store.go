@@ -32,6 +32,8 @@ type Tx interface {
 	StackEventRecords
 	StepRecords
 	LeaseRecords
+	StackKubeRecords
+	DatasourceRecords
 	RunRecords
 	ConnectionRecords
 	AuditRecords
@@ -68,6 +70,8 @@ type (
 		StackRecords
 		NamespaceRecords
 		StackEventRecords
+		StackKubeRecords
+		DatasourceRecords
 		GetConnection(ctx context.Context, orgID, id string) (AWSConnection, error)
 		LatestVerification(ctx context.Context, orgID, connectionID string) (Verification, error)
 		LoadStackSteps(ctx context.Context, stackID string) (map[string]StepState, error)
@@ -105,6 +109,14 @@ type (
 	ConnectionReader interface {
 		GetConnection(ctx context.Context, orgID, id string) (AWSConnection, error)
 		GetExternalID(ctx context.Context, orgID string) (string, error)
+	}
+	// ClusterSources is what a Kubernetes adapter reads of a stack: an
+	// attached cluster's credential, the namespaces to bootstrap and the
+	// datasources to sync.
+	ClusterSources interface {
+		GetStackCredential(ctx context.Context, stackID string) (string, error)
+		ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)
+		ListDatasources(ctx context.Context, orgID, stackID string) ([]Datasource, error)
 	}
 	// AuditLog records calls made through customers' roles.
 	AuditLog interface {
@@ -190,11 +202,35 @@ type StackRecords interface {
 	StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
 }
 
+// StackKubeRecords keeps what the Kubernetes side of a stack needs: an
+// attached cluster's sealed credential, and the last sync's report.
+type StackKubeRecords interface {
+	SetStackCredential(ctx context.Context, stackID, sealed string) error
+	// GetStackCredential answers NotFound for a stack without one.
+	GetStackCredential(ctx context.Context, stackID string) (string, error)
+	// AllStackCredentials are every stack's, by stack id, for re-sealing
+	// them with a new key.
+	AllStackCredentials(ctx context.Context) (map[string]string, error)
+	SaveSyncReport(ctx context.Context, stackID string, r SyncReport) error
+	// GetSyncReport answers NotFound until a stack was synced.
+	GetSyncReport(ctx context.Context, stackID string) (SyncReport, error)
+}
+
 // NamespaceRecords keeps the namespaces of stacks.
 type NamespaceRecords interface {
 	CreateNamespace(ctx context.Context, n Namespace) error
 	GetNamespace(ctx context.Context, orgID, stackID, name string) (Namespace, error)
 	ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)
+	DeleteNamespace(ctx context.Context, orgID, stackID, name string) error
+}
+
+// DatasourceRecords keeps the datasources of stacks' namespaces.
+type DatasourceRecords interface {
+	// PutDatasource creates the datasource or replaces the one of the same
+	// stack, namespace and name.
+	PutDatasource(ctx context.Context, d Datasource) error
+	ListDatasources(ctx context.Context, orgID, stackID string) ([]Datasource, error)
+	DeleteDatasource(ctx context.Context, orgID, stackID, namespace, name string) error
 }
 
 // StackEventRecords keeps the progress lines of stacks.

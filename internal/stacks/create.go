@@ -23,12 +23,10 @@ func (s *Service) CreateAWS(ctx context.Context, p domain.Principal, st domain.S
 		return domain.Stack{}, err
 	}
 	if len(namespaces) == 0 {
-		namespaces = []string{domain.DefaultNamespace}
+		namespaces = []string{domain.ClusterNamespace}
 	}
-	for _, ns := range namespaces {
-		if err := domain.ValidateNamespaceName(ns); err != nil {
-			return domain.Stack{}, domain.Invalid("namespaces", "dns1123_label", fmt.Sprintf("%q must be a DNS label", ns))
-		}
+	if err := domain.ValidateNamespaceList(domain.StackAWS, namespaces); err != nil {
+		return domain.Stack{}, err
 	}
 	conn, err := s.Store.GetConnection(ctx, p.OrgID, st.ConnectionID)
 	if domain.IsNotFound(err) {

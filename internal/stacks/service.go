@@ -13,6 +13,12 @@ type Config struct {
 	Providers map[domain.StackKind]domain.StackProvider
 	// Wake tells the workers there is work; nil without workers.
 	Wake func()
+	// Attacher checks the kubeconfigs clusters are attached with, and
+	// Sealer keeps their credentials; nil: clusters cannot be attached.
+	Attacher domain.ClusterAttacher
+	Sealer   domain.Sealer
+	// Syncer syncs stacks' secrets, roles and datasources; nil: none are.
+	Syncer *Syncer
 }
 
 // Service implements stack and namespace rules.
@@ -61,26 +67,6 @@ func (s *Service) Namespaces(ctx context.Context, p domain.Principal, stack stri
 		return nil, err
 	}
 	return s.Store.ListNamespaces(ctx, p.OrgID, st.ID)
-}
-
-// CreateNamespace adds a namespace to a stack (admin). Creating one that
-// exists returns it, so the command can be repeated.
-func (s *Service) CreateNamespace(ctx context.Context, p domain.Principal, stack, name string) (domain.Namespace, error) {
-	if err := domain.RequireAdmin(p); err != nil {
-		return domain.Namespace{}, err
-	}
-	if err := domain.ValidateNamespaceName(name); err != nil {
-		return domain.Namespace{}, err
-	}
-	st, err := s.Store.GetStack(ctx, p.OrgID, stack)
-	if err != nil {
-		return domain.Namespace{}, err
-	}
-	if ns, err := s.Store.GetNamespace(ctx, p.OrgID, st.ID, name); err == nil {
-		return ns, nil
-	}
-	ns := domain.Namespace{ID: domain.NewID("ns"), OrgID: p.OrgID, StackID: st.ID, Name: name, CreatedAt: s.Store.Now()}
-	return ns, s.Store.CreateNamespace(ctx, ns)
 }
 
 // Resolve finds a stack and one of its namespaces, NotFound for either.

@@ -23,7 +23,10 @@ type WorkerConfig struct {
 	Retry       provision.RetryPolicy
 	Poll        time.Duration
 	MaxParallel int
-	Log         *slog.Logger
+	// Ready is told of each stack an operation left ready: the syncer
+	// syncs it. Nil: nothing is.
+	Ready func(domain.Stack)
+	Log   *slog.Logger
 }
 
 // Worker runs the stacks that have work to do, one goroutine per stack,

@@ -9,7 +9,7 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-const stackSelect = `SELECT id, org_id, name, kind, state, created_at, connection_id, region, options, failed_step, hint FROM stacks`
+const stackSelect = `SELECT id, org_id, name, kind, state, created_at, connection_id, region, options, failed_step, hint, endpoint FROM stacks`
 
 func (s queries) CreateStack(ctx context.Context, st domain.Stack) error {
 	opts, err := json.Marshal(st.Options)
@@ -17,9 +17,9 @@ func (s queries) CreateStack(ctx context.Context, st domain.Stack) error {
 		return err
 	}
 	return s.exec(ctx, "stack", "",
-		`INSERT INTO stacks (id, org_id, name, kind, state, created_at, connection_id, region, options, failed_step, hint)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		st.ID, st.OrgID, st.Name, string(st.Kind), string(st.State), ms(st.CreatedAt), st.ConnectionID, st.Region, string(opts), st.FailedStep, st.Hint)
+		`INSERT INTO stacks (id, org_id, name, kind, state, created_at, connection_id, region, options, failed_step, hint, endpoint)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		st.ID, st.OrgID, st.Name, string(st.Kind), string(st.State), ms(st.CreatedAt), st.ConnectionID, st.Region, string(opts), st.FailedStep, st.Hint, st.Endpoint)
 }
 
 func (s queries) GetStack(ctx context.Context, orgID, name string) (domain.Stack, error) {
@@ -36,8 +36,8 @@ func (s queries) UpdateStack(ctx context.Context, st domain.Stack, from ...domai
 	if err != nil {
 		return err
 	}
-	args := []any{string(st.State), st.Hint, st.FailedStep, string(opts), st.ConnectionID, st.OrgID, st.ID}
-	query := `UPDATE stacks SET state = $1, hint = $2, failed_step = $3, options = $4, connection_id = $5 WHERE org_id = $6 AND id = $7`
+	args := []any{string(st.State), st.Hint, st.FailedStep, string(opts), st.ConnectionID, st.Endpoint, st.OrgID, st.ID}
+	query := `UPDATE stacks SET state = $1, hint = $2, failed_step = $3, options = $4, connection_id = $5, endpoint = $6 WHERE org_id = $7 AND id = $8`
 	if len(from) == 0 {
 		return s.exec(ctx, "stack", st.Name, query, args...)
 	}
@@ -92,7 +92,7 @@ func scanStack(r scanner) (domain.Stack, error) {
 	var st domain.Stack
 	var kind, state, opts string
 	var created int64
-	err := r.Scan(&st.ID, &st.OrgID, &st.Name, &kind, &state, &created, &st.ConnectionID, &st.Region, &opts, &st.FailedStep, &st.Hint)
+	err := r.Scan(&st.ID, &st.OrgID, &st.Name, &kind, &state, &created, &st.ConnectionID, &st.Region, &opts, &st.FailedStep, &st.Hint, &st.Endpoint)
 	if err != nil {
 		return st, err
 	}
@@ -115,6 +115,10 @@ func (s queries) GetNamespace(ctx context.Context, orgID, stackID, name string) 
 
 func (s queries) ListNamespaces(ctx context.Context, orgID, stackID string) ([]domain.Namespace, error) {
 	return list(ctx, s, scanNamespace, namespaceSelect+` WHERE org_id = $1 AND stack_id = $2 ORDER BY name`, orgID, stackID)
+}
+
+func (s queries) DeleteNamespace(ctx context.Context, orgID, stackID, name string) error {
+	return s.exec(ctx, "namespace", name, `DELETE FROM namespaces WHERE org_id = $1 AND stack_id = $2 AND name = $3`, orgID, stackID, name)
 }
 
 func scanNamespace(r scanner) (domain.Namespace, error) {

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/orchestera/orchestera/internal/client"
+)
+
+func newStacksKubeconfig(o *Options) *cobra.Command {
+	var namespace, file string
+	cmd := &cobra.Command{
+		Use:   "kubeconfig NAME",
+		Short: "Write a kubeconfig for one namespace of a cluster stack",
+		Long: `Write a kubeconfig whose credential is this command: kubectl runs
+'orchestera token' whenever it needs one, which asks the platform for a fresh
+token of the namespace's orchestera-user account (valid for an hour). No
+long-lived credential is written, and the platform's own never leaves it.`,
+		Example: `  orchestera stacks kubeconfig shared --namespace etl --file etl.kubeconfig
+  KUBECONFIG=etl.kubeconfig kubectl get pods`,
+		Args: cobra.ExactArgs(1),
+		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			stack := args[0]
+			ns, err := onlyNamespace(cmd.Context(), c, stack, namespace)
+			if err != nil {
+				return err
+			}
+			t, err := c.NamespaceToken(cmd.Context(), stack, ns)
+			if err != nil {
+				return err
+			}
+			ca, err := base64.StdEncoding.DecodeString(t.CertificateAuthorityData)
+			if err != nil {
+				return fmt.Errorf("the server sent a bad certificate authority: %w", err)
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			name := stack + "-" + ns
+			cfg := clientcmdapi.NewConfig()
+			cfg.Clusters[stack] = &clientcmdapi.Cluster{Server: t.Endpoint, CertificateAuthorityData: ca}
+			cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
+				APIVersion: "client.authentication.k8s.io/v1", Command: self, InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
+				Args: []string{"token", "--stack", stack, "--namespace", ns, "--home", o.Home, "--server", c.Server()},
+			}}
+			cfg.Contexts[name] = &clientcmdapi.Context{Cluster: stack, AuthInfo: name, Namespace: ns}
+			cfg.CurrentContext = name
+			out, err := clientcmd.Write(*cfg)
+			if err != nil {
+				return err
+			}
+			if file == "" {
+				_, err = o.Out.Write(out)
+				return err
+			}
+			if err := os.WriteFile(file, out, 0o600); err != nil {
+				return err
+			}
+			abs, _ := filepath.Abs(file)
+			fmt.Fprintf(o.Err, "wrote %s: KUBECONFIG=%s kubectl get pods\n", file, abs)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&namespace, "namespace", "", "the namespace (default: the stack's only one)")
+	cmd.Flags().StringVar(&file, "file", "", "write here (mode 0600) instead of to stdout")
+	return cmd
+}
+
+// onlyNamespace is the namespace given, or the stack's only one.
+func onlyNamespace(ctx context.Context, c *client.Client, stack, namespace string) (string, error) {
+	if namespace != "" {
+		return namespace, nil
+	}
+	nss, err := c.ListNamespaces(ctx, stack)
+	if err != nil {
+		return "", err
+	}
+	if len(nss) != 1 {
+		var names []string
+		for _, n := range nss {
+			names = append(names, n.Name)
+		}
+		return "", fmt.Errorf("--namespace: stack %s has %d namespaces (%v): name one", stack, len(nss), names)
+	}
+	return nss[0].Name, nil
+}
+
+func newToken(o *Options) *cobra.Command {
+	var stack, namespace string
+	cmd := &cobra.Command{
+		Use:   "token --stack S --namespace N",
+		Short: "Print a short-lived Kubernetes token as an ExecCredential (kubectl runs this)",
+		Long: `Print a fresh token of the namespace's orchestera-user account as the
+ExecCredential kubectl's exec plugins speak. 'orchestera stacks kubeconfig'
+writes kubeconfigs that run it.`,
+		Example: "  orchestera token --stack shared --namespace etl",
+		Args:    cobra.NoArgs,
+		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+			t, err := c.NamespaceToken(cmd.Context(), stack, namespace)
+			if err != nil {
+				return err
+			}
+			cred := map[string]any{
+				"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+				"status": map[string]string{"token": t.Token, "expirationTimestamp": t.ExpiresAt.UTC().Format(time.RFC3339)},
+			}
+			return json.NewEncoder(o.Out).Encode(cred)
+		}),
+	}
+	cmd.Flags().StringVar(&stack, "stack", "", "the stack (required)")
+	cmd.Flags().StringVar(&namespace, "namespace", "", "the namespace (required)")
+	cmd.MarkFlagRequired("stack")
+	cmd.MarkFlagRequired("namespace")
+	return cmd
+}

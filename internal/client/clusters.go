@@ -1,0 +1,54 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/orchestera/orchestera/internal/api"
+)
+
+func nsPath(stack, namespace string) string {
+	return "/v1/stacks/" + url.PathEscape(stack) + "/namespaces/" + url.PathEscape(namespace)
+}
+
+// AttachStack is POST /v1/stacks/attach.
+func (c *Client) AttachStack(ctx context.Context, req api.AttachStackRequest) (api.Stack, error) {
+	return send[api.Stack](ctx, c, http.MethodPost, "/v1/stacks/attach", req)
+}
+
+// DeleteNamespace is DELETE /v1/stacks/{stack}/namespaces/{namespace}.
+func (c *Client) DeleteNamespace(ctx context.Context, stack, namespace string) error {
+	_, err := send[struct{}](ctx, c, http.MethodDelete, nsPath(stack, namespace), nil)
+	return err
+}
+
+// NamespaceToken is POST /v1/stacks/{stack}/namespaces/{namespace}/token.
+func (c *Client) NamespaceToken(ctx context.Context, stack, namespace string) (api.ClusterToken, error) {
+	return send[api.ClusterToken](ctx, c, http.MethodPost, nsPath(stack, namespace)+"/token", nil)
+}
+
+// SyncStack is POST /v1/stacks/{stack}/sync.
+func (c *Client) SyncStack(ctx context.Context, stack string) (api.SyncStatus, error) {
+	return send[api.SyncStatus](ctx, c, http.MethodPost, "/v1/stacks/"+url.PathEscape(stack)+"/sync", nil)
+}
+
+// ListDatasources is GET /v1/stacks/{stack}/datasources.
+func (c *Client) ListDatasources(ctx context.Context, stack, namespace string) ([]api.Datasource, error) {
+	q := ""
+	if namespace != "" {
+		q = "?namespace=" + url.QueryEscape(namespace)
+	}
+	return get[[]api.Datasource](ctx, c, "/v1/stacks/"+url.PathEscape(stack)+"/datasources"+q)
+}
+
+// PutDatasource is PUT /v1/stacks/{stack}/namespaces/{namespace}/datasources/{name}.
+func (c *Client) PutDatasource(ctx context.Context, stack, namespace, name string, req api.DatasourceRequest) (api.Datasource, error) {
+	return send[api.Datasource](ctx, c, http.MethodPut, nsPath(stack, namespace)+"/datasources/"+url.PathEscape(name), req)
+}
+
+// DeleteDatasource is DELETE /v1/stacks/{stack}/namespaces/{namespace}/datasources/{name}.
+func (c *Client) DeleteDatasource(ctx context.Context, stack, namespace, name string) error {
+	_, err := send[struct{}](ctx, c, http.MethodDelete, nsPath(stack, namespace)+"/datasources/"+url.PathEscape(name), nil)
+	return err
+}
