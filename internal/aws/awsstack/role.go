@@ -20,6 +20,8 @@ type roleSpec struct {
 	trust             iampolicy.Document
 	managed           []string                      // AWS managed policy names, attached
 	inline            map[string]iampolicy.Document // inline policies by name
+	tags              map[string]string             // default: the stack's
+	exactInline       bool                          // delete inline policies inline does not list
 }
 
 // ensureRole creates the role or brings ours in line with r, and returns its
@@ -27,13 +29,16 @@ type roleSpec struct {
 // left alone. Inline policies are written every time (PutRolePolicy is
 // idempotent, and iam:GetRolePolicy is not in OrchesteraAccessPolicy).
 func ensureRole(ctx context.Context, api awssdk.IAM, spec StackSpec, r roleSpec) (string, error) {
+	if r.tags == nil {
+		r.tags = spec.Tags()
+	}
 	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.name)})
 	var role *iamtypes.Role
 	switch {
 	case awssdk.IsNotFound(err):
 		c, err := api.CreateRole(ctx, &iam.CreateRoleInput{
 			RoleName: aws.String(r.name), Description: aws.String(r.description),
-			AssumeRolePolicyDocument: aws.String(string(r.trust.JSON())), Tags: awssdk.IAMTags(spec.Tags()),
+			AssumeRolePolicyDocument: aws.String(string(r.trust.JSON())), Tags: awssdk.IAMTags(r.tags),
 		})
 		if err != nil {
 			return "", fmt.Errorf("creating role %s: %w", r.name, err)
@@ -43,8 +48,14 @@ func ensureRole(ctx context.Context, api awssdk.IAM, spec StackSpec, r roleSpec)
 		return "", fmt.Errorf("reading role %s: %w", r.name, err)
 	default:
 		role = out.Role
-		if err := spec.checkOwned("IAM role", r.name, awssdk.FromIAMTags(role.Tags)); err != nil {
+		tags := awssdk.FromIAMTags(role.Tags)
+		if err := spec.checkOwned("IAM role", r.name, tags); err != nil {
 			return "", err
+		}
+		if !sameTags(tags, r.tags) {
+			if _, err := api.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(r.name), Tags: awssdk.IAMTags(r.tags)}); err != nil {
+				return "", fmt.Errorf("tagging role %s: %w", r.name, err)
+			}
 		}
 		current, perr := iampolicy.Decode(aws.ToString(role.AssumeRolePolicyDocument))
 		if perr != nil || !iampolicy.Equal(current, r.trust) {
@@ -67,6 +78,11 @@ func ensureRole(ctx context.Context, api awssdk.IAM, spec StackSpec, r roleSpec)
 		}
 		if _, err := api.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(r.name), PolicyArn: aws.String(parn)}); err != nil {
 			return "", fmt.Errorf("attaching policy %s to role %s: %w", parn, r.name, err)
+		}
+	}
+	if r.exactInline {
+		if err := pruneInline(ctx, api, r.name, r.inline); err != nil {
+			return "", err
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.inline)) {
