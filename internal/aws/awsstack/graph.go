@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/orchestera/orchestera/internal/aws/awssdk"
 	"github.com/orchestera/orchestera/internal/domain"
@@ -24,12 +25,13 @@ type Clients struct {
 	IAM            awssdk.IAM
 	EKS            awssdk.EKS
 	SQS            awssdk.SQS
+	SSM            awssdk.SSM
 }
 
 // NewClients makes the SDK's clients from cfg.
 func NewClients(cfg aws.Config) Clients {
 	return Clients{EC2: ec2.NewFromConfig(cfg), CloudFormation: cloudformation.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg),
-		EKS: eks.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg)}
+		EKS: eks.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg)}
 }
 
 // The steps of an AWS stack, in dependency order. Every ensure validates the

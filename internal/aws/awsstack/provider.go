@@ -72,6 +72,15 @@ func (p *Provider) Leftovers(ctx context.Context, st domain.Stack) ([]domain.Lef
 	return Leftovers(ctx, p.clients(cfg).EC2, SpecFor(st))
 }
 
+// Clients are the stack's clients acting as its connection role, every
+// call audited under the operation; cfg is that role's configuration.
+func (p *Provider) Clients(ctx context.Context, st domain.Stack, operation string) (c Clients, cfg aws.Config, err error) {
+	if cfg, err = p.roleConfig(ctx, st, operation); err != nil {
+		return c, cfg, err
+	}
+	return p.clients(cfg), cfg, nil
+}
+
 func (p *Provider) clients(cfg aws.Config) Clients {
 	if p.NewClients != nil {
 		return p.NewClients(cfg)

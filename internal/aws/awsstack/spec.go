@@ -61,6 +61,9 @@ var namedParts = []string{partNetwork, partNAT, partCluster, partClusterRole, pa
 // Name is the deterministic name of one part: orchestera-<stack>-<part>.
 func (s StackSpec) Name(part string) string { return "orchestera-" + s.StackName + "-" + part }
 
+// SystemNodegroup is the system node group's name.
+func (s StackSpec) SystemNodegroup() string { return s.Name(partSystemNodes) }
+
 // ClusterName is the EKS cluster's name.
 func (s StackSpec) ClusterName() string { return s.Name(partCluster) }
 

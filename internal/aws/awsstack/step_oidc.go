@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/orchestera/orchestera/internal/aws/awssdk"
@@ -32,6 +33,20 @@ func oidcIssuerHost(issuer string) string { return strings.TrimPrefix(issuer, "h
 // OrchesteraAccessPolicy.
 func oidcProviderARN(clusterARN, issuer string) string {
 	return "arn:" + awssdk.Partition(clusterARN) + ":iam::" + awssdk.ARNAccount(clusterARN) + ":oidc-provider/" + oidcIssuerHost(issuer)
+}
+
+// ClusterOIDC reads the stack's cluster and the OIDC provider IRSA roles
+// trust, for what runs once the cluster exists (the per-namespace roles).
+func ClusterOIDC(ctx context.Context, api awssdk.EKS, spec StackSpec) (ClusterOutputs, OIDCOutputs, error) {
+	out, err := api.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(spec.ClusterName())})
+	if err != nil {
+		return ClusterOutputs{}, OIDCOutputs{}, fmt.Errorf("describing EKS cluster %s: %w", spec.ClusterName(), err)
+	}
+	c, err := clusterOutputs(out.Cluster)
+	if err != nil {
+		return c, OIDCOutputs{}, err
+	}
+	return c, OIDCOutputs{ProviderARN: oidcProviderARN(c.ARN, c.OIDCIssuer), Issuer: oidcIssuerHost(c.OIDCIssuer)}, nil
 }
 
 // EnsureOIDCProvider creates the IAM OIDC provider for the cluster's issuer

@@ -2,6 +2,7 @@ package kubestack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -17,8 +18,16 @@ import (
 )
 
 // Connect is how the platform reaches a stack's cluster: from an attached
-// kubeconfig, or with an EKS token.
+// kubeconfig, or with an EKS token. It returns an error wrapping
+// ErrNoCluster when the cluster does not exist (any more): destroying its
+// objects then has nothing to do.
 type Connect func(ctx context.Context, st domain.Stack) (*rest.Config, error)
+
+// ErrNoCluster says the stack's cluster does not exist.
+var ErrNoCluster = errors.New("the stack's cluster does not exist")
+
+// Gone reports whether err means there is no cluster to act on.
+func Gone(err error) bool { return errors.Is(err, ErrNoCluster) }
 
 // Kube is the Kubernetes side of a stack, whoever built the cluster:
 // namespaces, their accounts, tokens for people and the synced objects.
@@ -99,6 +108,9 @@ func (k *Kube) NamespacesStep(st domain.Stack, after ...string) domain.Step {
 		},
 		Destroy: func(ctx context.Context, _ domain.StepRun) error {
 			cs, _, err := k.Client(ctx, st)
+			if Gone(err) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
