@@ -49,6 +49,7 @@ var allowed = map[string][]string{
 	"internal/aws/mototest":          {},
 	"internal/kube/kubetest":         {"std"},
 	"internal/store/storetest":       {"std", "internal/domain"},
+	"internal/store/pgtest":          {"internal/store/sqlstore"},
 	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localrun", "internal/runs", "internal/stacks", "internal/store/sqlstore"},
 	"internal/githubauth/githubtest": {"std"},
 	"internal/golden":                {"std"},
