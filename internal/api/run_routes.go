@@ -17,7 +17,7 @@ type (
 		Stack          string `path:"stack" example:"local"`
 		Namespace      string `path:"namespace" example:"default"`
 		IdempotencyKey string `header:"Idempotency-Key" doc:"A retried submission with the same key returns the same run" maxLength:"128"`
-		Body           domain.RunSpec
+		Body           RunRequest
 	}
 	submitted struct {
 		Status int
@@ -53,7 +53,10 @@ func registerRuns(s *server) {
 		"Submit a pipeline run (201), or get the run already submitted with this Idempotency-Key (200)", "runs", true)
 	o.DefaultStatus = http.StatusCreated
 	huma.Register(s.api, o, func(ctx context.Context, in *submitRun) (*submitted, error) {
-		r, created, err := s.Runs.Submit(ctx, principal(ctx), in.Stack, in.Namespace, in.IdempotencyKey, in.Body)
+		if err := in.Body.Check(); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		r, created, err := s.Runs.Submit(ctx, principal(ctx), in.Stack, in.Namespace, in.IdempotencyKey, in.Body.RunSpec)
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}

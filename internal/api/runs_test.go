@@ -31,6 +31,10 @@ func TestRunSubmissionRules(t *testing.T) {
 		{"bad cpu request", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "resources": map[string]string{"cpu_request": "fast"}}, "cpu_request", "kubernetes_cpu"},
 		{"unknown secret", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "pull_secrets_from": []string{"db"}}, "pull_secrets_from", "secret_exists"},
 		{"bad argument name", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "args": []map[string]string{{"key": "--x", "value": "1"}}}, "args", "argument_name"},
+		// 0 executors used to become 1 silently.
+		{"zero executors", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "executor_instances": 0}, "executor_instances", "minimum"},
+		{"negative cores", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "executor_cores": -1}, "executor_cores", "minimum"},
+		{"zero cores", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "executor_cores": 0}, "executor_cores", "minimum"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

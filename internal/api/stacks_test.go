@@ -36,6 +36,9 @@ func TestCreatingAWSStacks(t *testing.T) {
 		{body("etl", map[string]any{"connection_id": "conn_nope"}), "connection_id", "exists"},
 		{body("etl", map[string]any{"namespaces": []string{"Bad_NS"}}), "namespaces", "dns1123_label"},
 		{body("etl", map[string]any{"options": map[string]any{"system_node_count": 99}}), "system_node_count", "range"},
+		// 0 used to become the default (2 nodes, 256 vCPUs) silently.
+		{body("etl", map[string]any{"options": map[string]any{"system_node_count": 0}}), "system_node_count", "minimum"},
+		{body("etl", map[string]any{"options": map[string]any{"spark_cpu_limit": -4}}), "spark_cpu_limit", "minimum"},
 		{body("etl", map[string]any{"options": map[string]any{"capacity_types": []string{"reserved"}}}), "capacity_types", "enum"},
 	} {
 		r := e.must(400, "POST", "/v1/stacks", admin.Token, c.body)

@@ -43,7 +43,10 @@ type Server struct {
 }
 
 // Start starts a server that is closed when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, nil) }
+
+// StartWith starts a server whose configuration edit changes first.
+func StartWith(t testing.TB, edit func(*api.Config)) *Server {
 	t.Helper()
 	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "orchestera.db"))
 	if err != nil {
@@ -57,7 +60,7 @@ func Start(t testing.TB) *Server {
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	s.URL = srv.URL
-	h = api.New(api.Config{
+	cfg := api.Config{
 		Identity: s.Identity, Store: st, Log: log, Version: "test", Now: time.Now,
 		Stacks: s.Stacks, Runs: runs.New(runs.Config{Store: st, Stacks: s.Stacks, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: exec}}),
 		Connections: connections.New(connections.Config{
@@ -70,7 +73,11 @@ func Start(t testing.TB) *Server {
 			AuthURL: s.GitHub.URL + "/login/oauth/authorize", TokenURL: s.GitHub.URL + "/login/oauth/access_token",
 			APIURL: s.GitHub.URL, RedirectURL: srv.URL + "/auth/github/callback",
 		}),
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	h = api.New(cfg)
 	t.Cleanup(func() {
 		srv.Close()
 		s.GitHub.Close()

@@ -94,7 +94,7 @@ func (p *Provider) roleConfig(ctx context.Context, st domain.Stack, operation st
 	cfg := assume.Role(p.Platform, conn.RoleARN, externalID, st.OrgID, operation)
 	cfg.Region = st.Region
 	return assume.Audited(cfg, func(ctx context.Context, action, outcome string) {
-		if err := p.Audit.AddAudit(ctx, domain.AuditEntry{ID: domain.NewID("aud"), OrgID: st.OrgID, ConnectionID: conn.ID,
+		if err := p.Audit.AddAudit(ctx, domain.AuditEntry{ID: domain.NewID("aud"), OrgID: st.OrgID, ConnectionID: conn.ID, Stack: st.Name,
 			Operation: operation + " stack " + st.Name, Action: action, At: p.Audit.Now(), Outcome: outcome}); err != nil {
 			p.Log.Warn("recording an audit entry", "org_id", st.OrgID, "err", err)
 		}
