@@ -2,6 +2,9 @@ package api
 
 import (
 	"encoding/json"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -68,3 +71,20 @@ func (r *CreateStackRequest) UnmarshalJSON(b []byte) error {
 func (r *CreateStackRequest) Check() error {
 	return r.givenOptions.atLeastOne("system_node_count", "spark_cpu_limit")
 }
+
+// optional is a query parameter that tells "not given" from its zero value.
+type optional[T any] struct {
+	Value T
+	IsSet bool
+}
+
+// Receiver is where huma parses the parameter.
+func (o *optional[T]) Receiver() reflect.Value { return reflect.ValueOf(o).Elem().Field(0) }
+
+// Schema documents and validates the parameter as a T.
+func (optional[T]) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[T](), true, "")
+}
+
+// OnParamSet records whether the request had the parameter.
+func (o *optional[T]) OnParamSet(isSet bool, _ any) { o.IsSet = isSet }

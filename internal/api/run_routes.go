@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -43,8 +45,10 @@ type (
 		RunID string `path:"run_id" doc:"A run id (run_...)"`
 	}
 	runLogs struct {
-		RunID  string `path:"run_id" doc:"A run id (run_...)"`
-		Follow bool   `query:"follow" doc:"Keep streaming while the run is live"`
+		RunID  string        `path:"run_id" doc:"A run id (run_...)"`
+		Follow bool          `query:"follow" doc:"Keep streaming while the run is live"`
+		Offset int64         `query:"offset" minimum:"0" doc:"Skip this many bytes: a follower that lost its stream resumes where it was"`
+		Tail   optional[int] `query:"tail" minimum:"0" doc:"Start with the last this many lines (after offset); 0 starts at the end"`
 	}
 )
 
@@ -79,11 +83,20 @@ func registerRuns(s *server) {
 		})
 	huma.Register(s.api, op("get-run", http.MethodGet, "/v1/runs/{run_id}", "Get one run", "runs", true),
 		func(ctx context.Context, in *runIDPath) (*body[Run], error) {
-			r, err := s.Runs.Get(ctx, principal(ctx), in.RunID)
+			p := principal(ctx)
+			r, err := s.Runs.Get(ctx, p, in.RunID)
 			if err != nil {
 				return nil, s.fail(ctx, err)
 			}
-			return &body[Run]{toRun(r)}, nil
+			out := toRun(r)
+			if r.State == domain.RunPending {
+				n, err := s.Runs.QueuedBehind(ctx, r)
+				if err != nil {
+					return nil, s.fail(ctx, err)
+				}
+				out.QueuedBehind = &n
+			}
+			return &body[Run]{out}, nil
 		})
 	huma.Register(s.api, op("cancel-run", http.MethodPost, "/v1/runs/{run_id}/cancel", "Cancel a run; a finished run is returned unchanged", "runs", true),
 		func(ctx context.Context, in *runIDPath) (*body[Run], error) {
@@ -105,6 +118,14 @@ func registerRuns(s *server) {
 			defer log.Close()
 			hctx.SetHeader("Content-Type", "text/plain; charset=utf-8")
 			hctx.SetHeader("X-Run-State", string(r.State))
+			if in.Offset > 0 {
+				io.CopyN(io.Discard, log, in.Offset)
+			}
+			if in.Tail.IsSet {
+				if _, err := hctx.BodyWriter().Write(lastLines(log, in.Tail.Value)); err != nil {
+					return
+				}
+			}
 			s.streamLog(hctx, log, in.Follow && !r.State.Terminal(), func() bool {
 				cur, err := s.Runs.Get(ctx, p, r.ID)
 				return err == nil && !cur.State.Terminal()
@@ -119,6 +140,31 @@ func (s *server) listRuns(ctx context.Context, stack, namespace string, f RunFil
 		return nil, s.fail(ctx, err)
 	}
 	return &body[RunPage]{RunPage{Items: mapSlice(runs, toRun), NextCursor: next}}, nil
+}
+
+// lastLines reads log to its end and returns its last n lines, holding no
+// more than those in memory.
+func lastLines(log io.Reader, n int) []byte {
+	if n <= 0 {
+		io.Copy(io.Discard, log)
+		return nil
+	}
+	ring := make([][]byte, 0, n)
+	rd := bufio.NewReader(log)
+	for {
+		line, err := rd.ReadBytes('\n')
+		if len(line) > 0 {
+			if len(ring) == n {
+				ring = append(ring[1:], line)
+			} else {
+				ring = append(ring, line)
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return bytes.Join(ring, nil)
 }
 
 // logPoll is how often a followed log is checked for growth.

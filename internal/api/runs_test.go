@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/orchestera/orchestera/internal/api"
@@ -113,4 +115,47 @@ func TestIdempotencyPaginationAndCancel(t *testing.T) {
 	if logs := e.must(200, "GET", "/v1/runs/"+a.ID+"/logs", admin.Token, nil); len(logs.body) != 0 {
 		t.Fatalf("a run that never started has log %q", logs.body)
 	}
+}
+
+// TestRunLogTailOffsetAndQueue: a log can start with its last lines, resume
+// at a byte offset (how a follower reconnects), and a pending run says how
+// many runs it waits for.
+func TestRunLogTailOffsetAndQueue(t *testing.T) {
+	e := newEnv(t)
+	admin := e.signIn("alice", "alice@example.com")
+	if err := e.Stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	var first, second api.Run
+	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", admin.Token, runBody(project, "a")).decode(t, &first)
+	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", admin.Token, runBody(project, "b")).decode(t, &second)
+	var got api.Run
+	e.must(200, "GET", "/v1/runs/"+second.ID, admin.Token, nil).decode(t, &got)
+	if got.QueuedBehind == nil || *got.QueuedBehind != 1 {
+		t.Fatalf("the second pending run: queued_behind %v, want 1", got.QueuedBehind)
+	}
+
+	dir := filepath.Join(e.RunsHome, "runs", first.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "log"), []byte("one\ntwo\nthree\nfour"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for query, want := range map[string]string{
+		"":                 "one\ntwo\nthree\nfour",
+		"?tail=2":          "three\nfour",
+		"?tail=0":          "",
+		"?tail=10":         "one\ntwo\nthree\nfour",
+		"?offset=4":        "two\nthree\nfour",
+		"?offset=4&tail=1": "four",
+		"?offset=100":      "",
+	} {
+		if r := e.must(200, "GET", "/v1/runs/"+first.ID+"/logs"+query, admin.Token, nil); string(r.body) != want {
+			t.Errorf("logs%s = %q, want %q", query, r.body, want)
+		}
+	}
+	e.must(400, "GET", "/v1/runs/"+first.ID+"/logs?tail=-1", admin.Token, nil)
+	e.must(400, "GET", "/v1/runs/"+first.ID+"/logs?offset=-1", admin.Token, nil)
 }

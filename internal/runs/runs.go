@@ -88,6 +88,11 @@ func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domai
 	return s.Store.GetRun(ctx, p.OrgID, id)
 }
 
+// QueuedBehind counts the runs a pending run waits for on its stack.
+func (s *Service) QueuedBehind(ctx context.Context, r domain.Run) (int, error) {
+	return s.Store.CountRunsAhead(ctx, r)
+}
+
 // List lists runs newest first; cursor is what the previous page returned.
 func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilter, cursor string) ([]domain.Run, string, error) {
 	switch {

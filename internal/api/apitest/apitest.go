@@ -40,6 +40,9 @@ type Server struct {
 	GitHub   *githubtest.Fake
 	Verifier *Verifier
 	Logs     *Buffer // every log line, JSON
+	// RunsHome is the local executor's home: a test plants a run's log at
+	// RunsHome/runs/<id>/log.
+	RunsHome string
 }
 
 // Start starts a server that is closed when the test ends.
@@ -56,7 +59,8 @@ func StartWith(t testing.TB, edit func(*api.Config)) *Server {
 	log := slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s.Identity = identity.New(identity.Config{Store: st, Log: log})
 	s.Stacks = stacks.New(stacks.Config{Store: st})
-	exec := localrun.New(localrun.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log})
+	s.RunsHome = t.TempDir()
+	exec := localrun.New(localrun.Config{Home: s.RunsHome, Python: "python3", Store: st, Log: log})
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	s.URL = srv.URL
