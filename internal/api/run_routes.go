@@ -49,6 +49,7 @@ type (
 		Follow bool          `query:"follow" doc:"Keep streaming while the run is live"`
 		Offset int64         `query:"offset" minimum:"0" doc:"Skip this many bytes: a follower that lost its stream resumes where it was"`
 		Tail   optional[int] `query:"tail" minimum:"0" doc:"Start with the last this many lines (after offset); 0 starts at the end"`
+		Since  time.Time     `query:"since" doc:"Start with what the run wrote at or after this time (RFC 3339), to the second"`
 	}
 )
 
@@ -114,12 +115,21 @@ func registerRuns(s *server) {
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
+		offset := in.Offset
+		if !in.Since.IsZero() {
+			since, err := s.Runs.LogOffsetSince(ctx, p, r, in.Since)
+			if err != nil {
+				log.Close()
+				return nil, s.fail(ctx, err)
+			}
+			offset = max(offset, since)
+		}
 		return &huma.StreamResponse{Body: func(hctx huma.Context) {
 			defer log.Close()
 			hctx.SetHeader("Content-Type", "text/plain; charset=utf-8")
 			hctx.SetHeader("X-Run-State", string(r.State))
-			if in.Offset > 0 {
-				io.CopyN(io.Discard, log, in.Offset)
+			if offset > 0 {
+				io.CopyN(io.Discard, log, offset)
 			}
 			if in.Tail.IsSet {
 				if _, err := hctx.BodyWriter().Write(lastLines(log, in.Tail.Value)); err != nil {

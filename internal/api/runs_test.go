@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/orchestera/orchestera/internal/api"
 )
@@ -154,6 +156,23 @@ func TestRunLogTailOffsetAndQueue(t *testing.T) {
 	} {
 		if r := e.must(200, "GET", "/v1/runs/"+first.ID+"/logs"+query, admin.Token, nil); string(r.body) != want {
 			t.Errorf("logs%s = %q, want %q", query, r.body, want)
+		}
+	}
+	// The supervisor's samples of the log's size date its bytes.
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	index := fmt.Sprintf("%d 4\n%d 8\n%d 18\n", t0.UnixMilli(), t0.Add(time.Second).UnixMilli(), t0.Add(2*time.Second).UnixMilli())
+	if err := os.WriteFile(filepath.Join(dir, "log.index"), []byte(index), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for since, want := range map[time.Time]string{
+		t0.Add(-time.Hour):              "one\ntwo\nthree\nfour",
+		t0.Add(time.Second):             "two\nthree\nfour",
+		t0.Add(1500 * time.Millisecond): "three\nfour",
+		t0.Add(time.Hour):               "",
+	} {
+		q := "?since=" + url.QueryEscape(since.Format(time.RFC3339Nano))
+		if r := e.must(200, "GET", "/v1/runs/"+first.ID+"/logs"+q, admin.Token, nil); string(r.body) != want {
+			t.Errorf("logs since %s = %q, want %q", since, r.body, want)
 		}
 	}
 	e.must(400, "GET", "/v1/runs/"+first.ID+"/logs?tail=-1", admin.Token, nil)

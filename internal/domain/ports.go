@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // The ports: what the services need from the outside world, implemented by
@@ -70,6 +71,13 @@ type Executor interface {
 	Cancel(ctx context.Context, r Run) error
 	// OpenLog opens a run's log; it stays readable after the run ends.
 	OpenLog(r Run) (io.ReadCloser, error)
+}
+
+// LogClock is an Executor that knows when its runs wrote their logs.
+type LogClock interface {
+	// LogOffsetSince is the offset of the first byte of r's log written at
+	// or after t.
+	LogOffsetSince(r Run, t time.Time) (int64, error)
 }
 
 // StackResolver finds a stack and one of its namespaces, NotFound for
