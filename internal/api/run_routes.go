@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -128,13 +129,18 @@ func registerRuns(s *server) {
 			defer log.Close()
 			hctx.SetHeader("Content-Type", "text/plain; charset=utf-8")
 			hctx.SetHeader("X-Run-State", string(r.State))
-			if offset > 0 {
-				io.CopyN(io.Discard, log, offset)
-			}
+			start, _ := io.CopyN(io.Discard, log, offset)
+			var tail []byte
 			if in.Tail.IsSet {
-				if _, err := hctx.BodyWriter().Write(lastLines(log, in.Tail.Value)); err != nil {
-					return
-				}
+				var read int64
+				tail, read = lastLines(log, in.Tail.Value)
+				start += read - int64(len(tail))
+			}
+			// Where the answer starts in the whole log: a follower that loses
+			// the stream resumes at this offset plus what it received.
+			hctx.SetHeader("X-Log-Offset", strconv.FormatInt(start, 10))
+			if _, err := hctx.BodyWriter().Write(tail); err != nil {
+				return
 			}
 			s.streamLog(hctx, log, in.Follow && !r.State.Terminal(), func() bool {
 				cur, err := s.Runs.Get(ctx, p, r.ID)
@@ -153,16 +159,18 @@ func (s *server) listRuns(ctx context.Context, stack, namespace string, f RunFil
 }
 
 // lastLines reads log to its end and returns its last n lines, holding no
-// more than those in memory.
-func lastLines(log io.Reader, n int) []byte {
+// more than those in memory, and how many bytes it read.
+func lastLines(log io.Reader, n int) ([]byte, int64) {
 	if n <= 0 {
-		io.Copy(io.Discard, log)
-		return nil
+		read, _ := io.Copy(io.Discard, log)
+		return nil, read
 	}
 	ring := make([][]byte, 0, n)
 	rd := bufio.NewReader(log)
+	var read int64
 	for {
 		line, err := rd.ReadBytes('\n')
+		read += int64(len(line))
 		if len(line) > 0 {
 			if len(ring) == n {
 				ring = append(ring[1:], line)
@@ -174,7 +182,7 @@ func lastLines(log io.Reader, n int) []byte {
 			break
 		}
 	}
-	return bytes.Join(ring, nil)
+	return bytes.Join(ring, nil), read
 }
 
 // logPoll is how often a followed log is checked for growth.

@@ -158,6 +158,11 @@ func TestRunLogTailOffsetAndQueue(t *testing.T) {
 			t.Errorf("logs%s = %q, want %q", query, r.body, want)
 		}
 	}
+	for query, want := range map[string]string{"?tail=2": "8", "?offset=4&tail=1": "14", "?offset=4": "4", "": "0"} {
+		if r := e.must(200, "GET", "/v1/runs/"+first.ID+"/logs"+query, admin.Token, nil); r.header.Get("X-Log-Offset") != want {
+			t.Errorf("logs%s starts at X-Log-Offset %q, want %s", query, r.header.Get("X-Log-Offset"), want)
+		}
+	}
 	// The supervisor's samples of the log's size date its bytes.
 	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	index := fmt.Sprintf("%d 4\n%d 8\n%d 18\n", t0.UnixMilli(), t0.Add(time.Second).UnixMilli(), t0.Add(2*time.Second).UnixMilli())
