@@ -152,7 +152,7 @@ func submit(ctx context.Context, c *client.Client, stack, namespace, key string,
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		var r api.Run
-		if r, err = c.SubmitRun(ctx, stack, namespace, key, spec); err == nil || !client.Unanswered(err) || client.NotSent(err) {
+		if r, err = c.SubmitRun(ctx, stack, namespace, key, spec); err == nil || !client.Unanswered(err) || client.NotSent(err) || attempt == 2 {
 			return r, err
 		}
 		if perr := pause(ctx, time.Duration(attempt+1)*time.Second); perr != nil {

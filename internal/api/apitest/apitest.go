@@ -43,6 +43,9 @@ type Server struct {
 	// RunsHome is the local executor's home: a test plants a run's log at
 	// RunsHome/runs/<id>/log.
 	RunsHome string
+	// Platform is the account customer roles must trust; set it before
+	// the first request to change it.
+	Platform string
 }
 
 // Start starts a server that is closed when the test ends.
@@ -55,7 +58,7 @@ func StartWith(t testing.TB, edit func(*api.Config)) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Store: st, GitHub: githubtest.New(), Verifier: &Verifier{}, Logs: &Buffer{}}
+	s := &Server{Store: st, GitHub: githubtest.New(), Verifier: &Verifier{}, Logs: &Buffer{}, Platform: PlatformAccount}
 	log := slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s.Identity = identity.New(identity.Config{Store: st, Log: log})
 	s.Stacks = stacks.New(stacks.Config{Store: st})
@@ -69,7 +72,7 @@ func StartWith(t testing.TB, edit func(*api.Config)) *Server {
 		Stacks: s.Stacks, Runs: runs.New(runs.Config{Store: st, Stacks: s.Stacks, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: exec}}),
 		Connections: connections.New(connections.Config{
 			Store: st, Verifier: s.Verifier, Regions: []string{"us-east-1", "eu-west-1"}, Log: log,
-			PlatformAccount: func(context.Context) (string, error) { return PlatformAccount, nil },
+			PlatformAccount: func(context.Context) (string, error) { return s.Platform, nil },
 		}),
 		PublicURL: srv.URL,
 		SignIn: githubauth.New(githubauth.Config{
