@@ -57,6 +57,14 @@ func TestTokensNeverReachTheLogs(t *testing.T) {
 	}
 	e.call("GET", "/v1/whoami", "orch_wrong-"+admin.Token, nil)
 	e.call("GET", "/v1/whoami?token="+admin.Token, "", nil)
+	// A sign-in's ticket and the external ID are secrets too.
+	e.must(201, "POST", "/v1/invitations", admin.Token, map[string]any{"email": "bob@example.com"})
+	bob := e.join("bob", "bob@example.com")
+	var ext struct {
+		ExternalID string `json:"external_id"`
+	}
+	e.must(200, "GET", "/v1/aws/external-id", admin.Token, nil).decode(t, &ext)
+	secrets = append(secrets, bob.Token, ext.ExternalID)
 	logs := e.Logs.String()
 	if !strings.Contains(logs, `"route":"POST /v1/tokens"`) {
 		t.Fatal("no access log captured; the test would prove nothing")
