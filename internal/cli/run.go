@@ -40,8 +40,14 @@ succeeded, the pipeline's exit code on a user error, 64 for invalid arguments,
 124 on timeout, 130 when cancelled, 1 for a platform error. The reason and a
 hint go to stderr. With --detach it prints the run id and returns at once.
 
+While the run waits for a free slot it says how many runs it is queued
+behind. If the server restarts meanwhile, the log stream reconnects and
+resumes where it stopped; the exit code is always the run's own. With -o json
+or -o yaml the log goes to stderr and the finished run to stdout.
+
 A submission is idempotent: it is retried with the same key after a network
-error, so a run is never started twice.`,
+error that may have reached the server, so a run is never started twice; with
+nothing listening at the server's address it fails at once.`,
 		Example: `  orchestera run --stack local --namespace default \
     --classpath example.spark.application.HelloWorld --application-name hello \
     --project examples/hello-world --arg min_distance_km=2 --timeout 30m`,
