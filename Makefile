@@ -4,7 +4,9 @@ SHELL   := /bin/bash
 GO      ?= go
 BIN     := build/bin
 MODULE  := github.com/orchestera/orchestera
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The release version: the git tag the tree is at (v1.2.3 -> 1.2.3), else
+# internal/version/VERSION; a build from a changed tree says so.
+VERSION := $(shell git describe --tags --exact-match 2>/dev/null | sed 's/^v//' | grep . || cat internal/version/VERSION)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 COMMIT  := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X $(MODULE)/internal/version.Version=$(VERSION) -X $(MODULE)/internal/version.Commit=$(COMMIT)
 

@@ -35,7 +35,9 @@ func startServer(bin, home string) (*server, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	cmd := exec.Command(bin, "server",
 		"--mode", "hosted", "--github-client-id", "x",
-		"--listen", addr, "--home", home, "--database-url=", "--log-format", "json")
+		"--listen", addr, "--home", home, "--database-url=", "--log-format", "json",
+		// The benchmark measures throughput: rate limits would measure themselves.
+		"--token-rate-limit", "0", "--address-rate-limit", "0")
 	// Drop inherited ORCHESTERA_* settings (a database URL would silently
 	// move the benchmark to PostgreSQL).
 	for _, kv := range os.Environ() {

@@ -313,7 +313,8 @@ func procStat(pid string) (state string, pgrp int, ok bool) {
 
 // TestStopWithAFollowerOpen: SIGTERM while `runs logs -f` streams a live
 // run ends the stream at once and stops cleanly, instead of holding the
-// shutdown until its timeout (which fails the stop and exits non-zero).
+// shutdown until its timeout (which fails the stop and exits non-zero). The
+// follower notices and waits to reconnect.
 func TestStopWithAFollowerOpen(t *testing.T) {
 	py := pythonForRuns(t)
 	home := t.TempDir()
@@ -329,8 +330,8 @@ func TestStopWithAFollowerOpen(t *testing.T) {
 	if err := follower.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- follower.Wait() }()
+	exited := make(chan struct{}) // closed when the follower exits
+	go func() { follower.Wait(); close(exited) }()
 	t.Cleanup(func() { follower.Process.Kill() })
 	poll.Until(t, "the follower to stream the log", time.Minute, func() error {
 		if !strings.Contains(out.String(), "sleeper: spark is up") {
@@ -340,9 +341,17 @@ func TestStopWithAFollowerOpen(t *testing.T) {
 	})
 
 	s.stop(t) // exit code 0 and a graceful stop, checked there
-	select {
-	case <-exited: // the server ended the stream
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the follower still streams after the server stopped:\n%s", out)
-	}
+	// The server ended the stream: the follower, which follows through
+	// restarts, says so and waits for the server to come back.
+	poll.Until(t, "the follower to see its stream end", 30*time.Second, func() error {
+		select {
+		case <-exited:
+			return fmt.Errorf("the follower exited instead of waiting for the server:\n%s", out)
+		default:
+		}
+		if !strings.Contains(out.String(), "lost the connection") {
+			return fmt.Errorf("the follower still streams after the server stopped:\n%s", out)
+		}
+		return nil
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -46,8 +47,9 @@ type serverOptions struct {
 	platformAccount                                               string
 	regions                                                       []string
 	verifyEvery, awsPoll, syncEvery                               time.Duration
-	secretKeys                                                    string
 	privateClusters                                               bool
+	tokenRate, addressRate                                        float64
+	tokenBurst, addressBurst                                      int
 }
 
 func newServerCommand() *cobra.Command {
@@ -81,8 +83,12 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("ORCHESTERA_PUBLIC_URL"), "external base URL (default http://<listen address>)")
 	f.StringVar(&o.logFormat, "log-format", "json", "json or text")
 	f.StringVar(&o.python, "python", envOr("ORCHESTERA_PYTHON", "python3"), "Python with the orchestera runtime and pyspark, for local-stack runs (env ORCHESTERA_PYTHON)")
-	f.IntVar(&o.concurrency, "local-concurrency", 2, "local-stack runs at once; more wait in pending")
-	f.Int64Var(&o.logCap, "run-log-cap", 64<<20, "bytes of log kept per run")
+	f.IntVar(&o.concurrency, "local-concurrency", 2, "local-stack runs at once (at least 1); more wait in pending")
+	f.Int64Var(&o.logCap, "run-log-cap", 64<<20, "bytes of log kept per run (at least 1)")
+	f.Float64Var(&o.tokenRate, "token-rate-limit", 20, "requests a second each API token may make on average (0: no limit)")
+	f.IntVar(&o.tokenBurst, "token-burst", 100, "requests an API token may make at once")
+	f.Float64Var(&o.addressRate, "address-rate-limit", 50, "requests a second each client address may make on average (0: no limit)")
+	f.IntVar(&o.addressBurst, "address-burst", 200, "requests a client address may make at once")
 	f.StringVar(&o.platformAccount, "platform-account-id", os.Getenv("ORCHESTERA_PLATFORM_ACCOUNT_ID"), "the AWS account customer roles trust (default: the server's own, from sts:GetCallerIdentity)")
 	f.StringSliceVar(&o.regions, "aws-regions", []string{"us-east-1"}, "regions stacks may use; the first is the default")
 	f.DurationVar(&o.verifyEvery, "verify-every", time.Hour, "how often every AWS connection is verified again (0: only on demand)")
@@ -113,9 +119,36 @@ func envOr(key, def string) string {
 	return def
 }
 
+// validate refuses flag values that would otherwise be replaced silently
+// (a concurrency of 0 became 2).
+func (o *serverOptions) validate() error {
+	switch {
+	case o.concurrency < 1:
+		return fmt.Errorf("--local-concurrency %d: must be at least 1", o.concurrency)
+	case o.logCap < 1:
+		return fmt.Errorf("--run-log-cap %d: must be at least 1 byte", o.logCap)
+	case o.verifyEvery < 0:
+		return fmt.Errorf("--verify-every %s: must not be negative (0 verifies only on demand)", o.verifyEvery)
+	case o.awsPoll < 0:
+		return fmt.Errorf("--aws-poll-interval %s: must not be negative (0 uses each step's own)", o.awsPoll)
+	case o.tokenRate < 0:
+		return fmt.Errorf("--token-rate-limit %g: must not be negative (0 sets no limit)", o.tokenRate)
+	case o.addressRate < 0:
+		return fmt.Errorf("--address-rate-limit %g: must not be negative (0 sets no limit)", o.addressRate)
+	case o.tokenRate > 0 && o.tokenBurst < 1:
+		return fmt.Errorf("--token-burst %d: must be at least 1", o.tokenBurst)
+	case o.addressRate > 0 && o.addressBurst < 1:
+		return fmt.Errorf("--address-burst %d: must be at least 1", o.addressBurst)
+	}
+	return nil
+}
+
 func runServer(ctx context.Context, o *serverOptions) error {
 	log, err := newLogger(o.logFormat)
 	if err != nil {
+		return err
+	}
+	if err := o.validate(); err != nil {
 		return err
 	}
 	if o.mode != "local" && o.mode != "hosted" {
@@ -180,14 +213,17 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	})
 	cfg := api.Config{
 		Identity: ids, Stacks: stackSvc, Connections: conns, Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
-		Runs: runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: executor}}),
+		RateLimits: api.RateLimits{PerToken: api.Rate{PerSecond: o.tokenRate, Burst: o.tokenBurst}, PerAddress: api.Rate{PerSecond: o.addressRate, Burst: o.addressBurst}},
+		Runs:       runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: executor}}),
 	}
 	if o.mode == "hosted" {
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
 		cfg.SignIn = githubauth.New(o.github)
-	} else if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
-		ln.Close()
-		return err
+	} else {
+		if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 
 	// Background workers stop with ctx, or when the server fails; each is
@@ -196,7 +232,19 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	var workers sync.WaitGroup
 	defer workers.Wait()
 	defer stopWork()
-	for _, run := range []func(context.Context){executor.Run, stackWorker.Run, syncer.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }} {
+	background := []func(context.Context){executor.Run, stackWorker.Run, syncer.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }}
+	if o.mode == "local" {
+		background = append(background, func(ctx context.Context) {
+			switch problem := checkRuntime(ctx, o.python); {
+			case ctx.Err() != nil:
+			case problem != "":
+				log.Warn(problem, "python", o.python)
+			default:
+				log.Info("local-stack runtime found", "python", o.python)
+			}
+		})
+	}
+	for _, run := range background {
 		workers.Add(1)
 		go func() { defer workers.Done(); run(work) }()
 	}
@@ -253,6 +301,25 @@ func ensureLocal(ctx context.Context, ids *identity.Service, st *stacks.Service,
 	}
 	cfg.Server = url
 	return config.Save(home, cfg)
+}
+
+// checkRuntime says, at start, when local-stack runs cannot work: the
+// interpreter is missing or lacks the orchestera runtime or pyspark. Found
+// later, it was a ModuleNotFoundError hint on the first run.
+func checkRuntime(ctx context.Context, python string) string {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, python, "-c", "import orchestera.entrypoints, pyspark").CombinedOutput()
+	if err == nil {
+		return ""
+	}
+	why := err.Error()
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(out) > 0 {
+		why = lines[len(lines)-1] // e.g. ModuleNotFoundError: No module named 'orchestera'
+	}
+	return fmt.Sprintf("local-stack runs will fail: --python %s (env ORCHESTERA_PYTHON) cannot import the orchestera runtime and pyspark (%s); "+
+		"install them into it with `%s -m pip install pyspark==3.5.7 ./python` from an Orchestera checkout, "+
+		"or start the server with --python pointing at an interpreter that has them (make python-env builds build/venv/bin/python)", python, why, python)
 }
 
 // platformAccount is the configured account, or the server's own identity,

@@ -259,13 +259,15 @@ func TestAConnectionInUseAgainstMoto(t *testing.T) {
 	if r := cliResult(t, o.home, "stacks", "plan", "etl"); r.code != 0 {
 		t.Fatalf("plan through the new connection: %s\n%s", r.stdout, r.stderr)
 	}
-	var audit []struct {
-		ConnectionID string `json:"connection_id"`
-		Operation    string
+	var audit struct {
+		Items []struct {
+			ConnectionID string `json:"connection_id"`
+			Operation    string
+		}
 	}
 	json.Unmarshal([]byte(cli(t, o.home, "audit", "list", "--limit", "1000", "-o", "json")), &audit)
 	through := false
-	for _, a := range audit {
+	for _, a := range audit.Items {
 		through = through || (a.Operation == "plan stack etl" && a.ConnectionID == conn.ID)
 	}
 	if !through {

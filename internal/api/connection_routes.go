@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -21,7 +22,13 @@ type (
 		}
 	}
 	auditQuery struct {
-		Limit int `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+		Limit      int       `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+		Cursor     string    `query:"cursor" doc:"next_cursor of the previous page"`
+		Connection string    `query:"connection" doc:"Only entries of this connection (conn_...)"`
+		Stack      string    `query:"stack" doc:"Only calls made for this stack"`
+		Actor      string    `query:"actor" doc:"Only entries by this user (usr_...) or token (tok_...)"`
+		Since      time.Time `query:"since" doc:"Only entries at or after this time (RFC 3339)"`
+		Until      time.Time `query:"until" doc:"Only entries before this time (RFC 3339)"`
 	}
 )
 
@@ -100,14 +107,13 @@ func registerConnections(s *server) {
 				return ConnectionEvent{At: e.At, Kind: e.Kind, Message: e.Message}
 			})}, nil
 		})
-	huma.Register(s.api, op("list-audit", http.MethodGet, "/v1/audit", "AWS calls made through the organization's roles, newest first (admin)", "aws", true),
-		func(ctx context.Context, in *auditQuery) (*body[[]AuditEntry], error) {
-			es, err := s.Connections.Audit(ctx, principal(ctx), in.Limit)
+	huma.Register(s.api, op("list-audit", http.MethodGet, "/v1/audit", "The audit log, newest first: AWS calls made through the organization's roles and identity actions, each with its actor (admin)", "aws", true),
+		func(ctx context.Context, in *auditQuery) (*body[AuditPage], error) {
+			f := domain.AuditFilter{ConnectionID: in.Connection, Stack: in.Stack, Actor: in.Actor, Since: in.Since, Until: in.Until, Limit: in.Limit}
+			es, next, err := s.Connections.Audit(ctx, principal(ctx), f, in.Cursor)
 			if err != nil {
 				return nil, s.fail(ctx, err)
 			}
-			return &body[[]AuditEntry]{mapSlice(es, func(a domain.AuditEntry) AuditEntry {
-				return AuditEntry{At: a.At, ConnectionID: a.ConnectionID, Operation: a.Operation, Action: a.Action, Outcome: a.Outcome}
-			})}, nil
+			return &body[AuditPage]{AuditPage{Items: mapSlice(es, toAuditEntry), NextCursor: next}}, nil
 		})
 }

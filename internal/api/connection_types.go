@@ -43,13 +43,36 @@ type ConnectionEvent struct {
 	Message string    `json:"message"`
 }
 
-// AuditEntry is one AWS call made through a customer role.
+// AuditEntry is one AWS call made through a customer role, or one identity
+// action, with its actor.
 type AuditEntry struct {
+	ID           string    `json:"id" example:"aud_ab12cd34ef56gh78"`
 	At           time.Time `json:"at"`
-	ConnectionID string    `json:"connection_id"`
+	ConnectionID string    `json:"connection_id,omitempty"`
+	Stack        string    `json:"stack,omitempty"`
 	Operation    string    `json:"operation"`
-	Action       string    `json:"action"`
+	Action       string    `json:"action" example:"sts:AssumeRole"`
+	Target       string    `json:"target,omitempty" doc:"The object of an identity action"`
 	Outcome      string    `json:"outcome"`
+	Actor        Actor     `json:"actor"`
+}
+
+// Actor is who asked for an audited action; empty ids mean the server's own
+// work (periodic verification).
+type Actor struct {
+	UserID  string `json:"user_id,omitempty"`
+	TokenID string `json:"token_id,omitempty"`
+}
+
+// AuditPage is one page of the audit log.
+type AuditPage struct {
+	Items      []AuditEntry `json:"items"`
+	NextCursor string       `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
+}
+
+func toAuditEntry(a domain.AuditEntry) AuditEntry {
+	return AuditEntry{ID: a.ID, At: a.At, ConnectionID: a.ConnectionID, Stack: a.Stack, Operation: a.Operation, Action: a.Action,
+		Target: a.Target, Outcome: a.Outcome, Actor: Actor{UserID: a.ActorUserID, TokenID: a.ActorTokenID}}
 }
 
 func toConnection(c domain.AWSConnection, v *domain.Verification) Connection {

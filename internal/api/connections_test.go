@@ -74,9 +74,10 @@ func TestConnectionValidationAndRoles(t *testing.T) {
 	e.must(409, "POST", "/v1/aws-connections", admin.Token, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/path/OrchesteraAccessRole"})
 
 	e.must(201, "POST", "/v1/invitations", admin.Token, map[string]any{"email": "bob@example.com"})
-	member := e.signIn("bob", "bob@example.com")
+	member := e.join("bob", "bob@example.com")
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/v1/aws/external-id"}, {"POST", "/v1/aws/external-id/rotate"}, {"DELETE", "/v1/aws-connections/" + conn.ID}, {"GET", "/v1/audit"},
+		{"POST", "/v1/aws-connections/" + conn.ID + "/verify"},
 	} {
 		e.must(403, c.method, c.path, member.Token, nil)
 	}
@@ -110,15 +111,53 @@ func TestVerificationVerdictsEventsAndAudit(t *testing.T) {
 	if len(events) != 2 || events[0].Kind != "verified" || events[1].Kind != "verification_failed" {
 		t.Fatalf("events = %+v", events)
 	}
-	var audit []api.AuditEntry
-	e.must(200, "GET", "/v1/audit?limit=10", admin.Token, nil).decode(t, &audit)
-	if len(audit) != 3 || audit[0].Action != "sts:AssumeRole" || audit[0].Operation != "verify" || audit[0].ConnectionID != conn.ID {
-		t.Fatalf("audit = %+v", audit)
+	var me api.Whoami
+	e.must(200, "GET", "/v1/whoami", admin.Token, nil).decode(t, &me)
+	var audit api.AuditPage
+	e.must(200, "GET", "/v1/audit?limit=10&connection="+conn.ID, admin.Token, nil).decode(t, &audit)
+	calls := audit.Items[:3]
+	for _, a := range calls {
+		if a.Action != "sts:AssumeRole" || a.Operation != "verify" || a.ConnectionID != conn.ID || a.Actor != (api.Actor{UserID: admin.User.ID, TokenID: me.TokenID}) {
+			t.Fatalf("audit = %+v", audit.Items)
+		}
+	}
+	if len(audit.Items) != 4 || audit.Items[3].Action != domain.AuditCreateConnection {
+		t.Fatalf("audit = %+v, want 3 verifications and the connection's creation", audit.Items)
 	}
 	e.must(204, "DELETE", "/v1/aws-connections/"+conn.ID, admin.Token, nil)
 	e.must(404, "GET", "/v1/aws-connections/"+conn.ID, admin.Token, nil)
-	e.must(200, "GET", "/v1/audit", admin.Token, nil).decode(t, &audit)
-	if len(audit) != 3 {
-		t.Fatalf("audit after delete = %d entries", len(audit))
+	e.must(200, "GET", "/v1/audit?connection="+conn.ID, admin.Token, nil).decode(t, &audit)
+	if len(audit.Items) != 5 || audit.Items[0].Action != domain.AuditDeleteConnection || audit.Items[0].Actor.UserID != admin.User.ID {
+		t.Fatalf("audit after delete = %+v; want the deletion, and every entry kept", audit.Items)
+	}
+}
+
+// TestMembersNeverSeeTheExternalID: a failing verification's fix quotes the
+// trust policy to set, with the external ID in it; members read hints,
+// checks and events, so the external ID stays out of all of them. Verify
+// itself acts as the customer's role and is for admins.
+func TestMembersNeverSeeTheExternalID(t *testing.T) {
+	e := newEnv(t)
+	admin := e.signIn("alice", "alice@example.com")
+	var ext api.ExternalID
+	e.must(200, "GET", "/v1/aws/external-id", admin.Token, nil).decode(t, &ext)
+	var conn api.Connection
+	e.must(201, "POST", "/v1/aws-connections", admin.Token, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/OrchesteraAccessRole"}).decode(t, &conn)
+	e.Verifier.Set(domain.Check{Name: "assume_role", Status: domain.CheckFail,
+		Evidence: "AccessDenied: the trust policy lacks sts:ExternalId " + ext.ExternalID,
+		Fix:      "orchestera aws trust-policy --external-id " + ext.ExternalID + " --platform-account-id " + platformAccount})
+	verified := e.must(200, "POST", "/v1/aws-connections/"+conn.ID+"/verify", admin.Token, nil)
+	if !strings.Contains(string(verified.body), "--external-id $EXTERNAL_ID") {
+		t.Fatalf("the fix lost its shape: %s", verified.body)
+	}
+	e.must(201, "POST", "/v1/invitations", admin.Token, map[string]any{"email": "bob@example.com"})
+	member := e.join("bob", "bob@example.com")
+	for _, path := range []string{"/v1/aws-connections", "/v1/aws-connections/" + conn.ID, "/v1/aws-connections/" + conn.ID + "/events"} {
+		if r := e.must(200, "GET", path, member.Token, nil); strings.Contains(string(r.body), ext.ExternalID) {
+			t.Errorf("a member reads the external ID in GET %s: %s", path, r.body)
+		}
+	}
+	if r := e.must(403, "POST", "/v1/aws-connections/"+conn.ID+"/verify", member.Token, nil); r.problem(t).Code != "forbidden" {
+		t.Fatalf("a member verifying: %s", r.body)
 	}
 }

@@ -126,8 +126,19 @@ func (e *env) signInFlow(u githubtest.User, query string) response {
 	return response{}
 }
 
-// signIn signs a GitHub user in and returns their session.
+// signIn signs a GitHub user in and returns their session, which must be
+// complete (a token, no choice).
 func (e *env) signIn(login, email string) api.SignedIn {
+	e.t.Helper()
+	s := e.signInChoice(login, email)
+	if s.Token == "" || s.Organization == nil {
+		e.t.Fatalf("sign-in of %s did not complete: %+v", email, s)
+	}
+	return s
+}
+
+// signInChoice signs a GitHub user in and returns the answer as it is.
+func (e *env) signInChoice(login, email string) api.SignedIn {
 	e.t.Helper()
 	e.ghSeq++
 	r := e.signInFlow(githubtest.User{ID: 1000 + e.ghSeq, Login: login, Name: login, Email: email, Verified: true}, "")
@@ -136,6 +147,18 @@ func (e *env) signIn(login, email string) api.SignedIn {
 	}
 	var s api.SignedIn
 	r.decode(e.t, &s)
+	return s
+}
+
+// join signs an invited user in and accepts their one pending invitation.
+func (e *env) join(login, email string) api.SignedIn {
+	e.t.Helper()
+	c := e.signInChoice(login, email)
+	if c.Choice == nil || len(c.Choice.Invitations) != 1 {
+		e.t.Fatalf("sign-in of invited %s = %+v, want a choice of one invitation", email, c)
+	}
+	var s api.SignedIn
+	e.must(200, "POST", "/auth/github/accept-invitation", "", map[string]any{"ticket": c.Choice.Ticket, "invitation_id": c.Choice.Invitations[0].ID}).decode(e.t, &s)
 	return s
 }
 

@@ -22,7 +22,7 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	alice := e.signIn("alice", "alice@example.com")
 	var inv api.Invitation
 	e.must(201, "POST", "/v1/invitations", alice.Token, map[string]any{"email": "bob@example.com"}).decode(t, &inv)
-	bob := e.signIn("bob", "bob@example.com")
+	bob := e.join("bob", "bob@example.com")
 	var pending api.Invitation
 	e.must(201, "POST", "/v1/invitations", alice.Token, map[string]any{"email": "carol@example.com", "role": "admin"}).decode(t, &pending)
 	var tok api.NewToken

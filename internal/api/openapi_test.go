@@ -17,6 +17,9 @@ import (
 var everyRoute = []string{
 	"GET /auth/github/callback",
 	"GET /auth/github/login",
+	"POST /auth/github/choice",
+	"POST /auth/github/accept-invitation",
+	"POST /auth/github/create-organization",
 	"GET /healthz",
 	"GET /readyz",
 	"GET /v1/invitations",

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -35,6 +36,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeUnauthorized: http.StatusUnauthorized,
 	domain.CodeForbidden:    http.StatusForbidden,
 	domain.CodeUnavailable:  http.StatusServiceUnavailable,
+	domain.CodeRateLimited:  http.StatusTooManyRequests,
 	domain.CodeInternal:     http.StatusInternalServerError,
 }
 
@@ -60,6 +62,13 @@ func problemFrom(err error) *Problem {
 	p := newProblem(statusOf[de.Code], de.Message)
 	p.Errors = de.Fields
 	return p
+}
+
+// writeProblem answers p outside huma (middleware).
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
 }
 
 func newProblem(status int, detail string) *Problem {

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -17,7 +20,7 @@ type (
 		Stack          string `path:"stack" example:"local"`
 		Namespace      string `path:"namespace" example:"default"`
 		IdempotencyKey string `header:"Idempotency-Key" doc:"A retried submission with the same key returns the same run" maxLength:"128"`
-		Body           domain.RunSpec
+		Body           RunRequest
 	}
 	submitted struct {
 		Status int
@@ -43,8 +46,11 @@ type (
 		RunID string `path:"run_id" doc:"A run id (run_...)"`
 	}
 	runLogs struct {
-		RunID  string `path:"run_id" doc:"A run id (run_...)"`
-		Follow bool   `query:"follow" doc:"Keep streaming while the run is live"`
+		RunID  string        `path:"run_id" doc:"A run id (run_...)"`
+		Follow bool          `query:"follow" doc:"Keep streaming while the run is live"`
+		Offset int64         `query:"offset" minimum:"0" doc:"Skip this many bytes: a follower that lost its stream resumes where it was"`
+		Tail   optional[int] `query:"tail" minimum:"0" doc:"Start with the last this many lines (after offset); 0 starts at the end"`
+		Since  time.Time     `query:"since" doc:"Start with what the run wrote at or after this time (RFC 3339), to the second"`
 	}
 )
 
@@ -53,7 +59,10 @@ func registerRuns(s *server) {
 		"Submit a pipeline run (201), or get the run already submitted with this Idempotency-Key (200)", "runs", true)
 	o.DefaultStatus = http.StatusCreated
 	huma.Register(s.api, o, func(ctx context.Context, in *submitRun) (*submitted, error) {
-		r, created, err := s.Runs.Submit(ctx, principal(ctx), in.Stack, in.Namespace, in.IdempotencyKey, in.Body)
+		if err := in.Body.Check(); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		r, created, err := s.Runs.Submit(ctx, principal(ctx), in.Stack, in.Namespace, in.IdempotencyKey, in.Body.RunSpec)
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
@@ -76,11 +85,20 @@ func registerRuns(s *server) {
 		})
 	huma.Register(s.api, op("get-run", http.MethodGet, "/v1/runs/{run_id}", "Get one run", "runs", true),
 		func(ctx context.Context, in *runIDPath) (*body[Run], error) {
-			r, err := s.Runs.Get(ctx, principal(ctx), in.RunID)
+			p := principal(ctx)
+			r, err := s.Runs.Get(ctx, p, in.RunID)
 			if err != nil {
 				return nil, s.fail(ctx, err)
 			}
-			return &body[Run]{toRun(r)}, nil
+			out := toRun(r)
+			if r.State == domain.RunPending {
+				n, err := s.Runs.QueuedBehind(ctx, r)
+				if err != nil {
+					return nil, s.fail(ctx, err)
+				}
+				out.QueuedBehind = &n
+			}
+			return &body[Run]{out}, nil
 		})
 	huma.Register(s.api, op("cancel-run", http.MethodPost, "/v1/runs/{run_id}/cancel", "Cancel a run; a finished run is returned unchanged", "runs", true),
 		func(ctx context.Context, in *runIDPath) (*body[Run], error) {
@@ -98,10 +116,32 @@ func registerRuns(s *server) {
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
+		offset := in.Offset
+		if !in.Since.IsZero() {
+			since, err := s.Runs.LogOffsetSince(ctx, p, r, in.Since)
+			if err != nil {
+				log.Close()
+				return nil, s.fail(ctx, err)
+			}
+			offset = max(offset, since)
+		}
 		return &huma.StreamResponse{Body: func(hctx huma.Context) {
 			defer log.Close()
 			hctx.SetHeader("Content-Type", "text/plain; charset=utf-8")
 			hctx.SetHeader("X-Run-State", string(r.State))
+			start, _ := io.CopyN(io.Discard, log, offset)
+			var tail []byte
+			if in.Tail.IsSet {
+				var read int64
+				tail, read = lastLines(log, in.Tail.Value)
+				start += read - int64(len(tail))
+			}
+			// Where the answer starts in the whole log: a follower that loses
+			// the stream resumes at this offset plus what it received.
+			hctx.SetHeader("X-Log-Offset", strconv.FormatInt(start, 10))
+			if _, err := hctx.BodyWriter().Write(tail); err != nil {
+				return
+			}
 			s.streamLog(hctx, log, in.Follow && !r.State.Terminal(), func() bool {
 				cur, err := s.Runs.Get(ctx, p, r.ID)
 				return err == nil && !cur.State.Terminal()
@@ -116,6 +156,33 @@ func (s *server) listRuns(ctx context.Context, stack, namespace string, f RunFil
 		return nil, s.fail(ctx, err)
 	}
 	return &body[RunPage]{RunPage{Items: mapSlice(runs, toRun), NextCursor: next}}, nil
+}
+
+// lastLines reads log to its end and returns its last n lines, holding no
+// more than those in memory, and how many bytes it read.
+func lastLines(log io.Reader, n int) ([]byte, int64) {
+	if n <= 0 {
+		read, _ := io.Copy(io.Discard, log)
+		return nil, read
+	}
+	ring := make([][]byte, 0, n)
+	rd := bufio.NewReader(log)
+	var read int64
+	for {
+		line, err := rd.ReadBytes('\n')
+		read += int64(len(line))
+		if len(line) > 0 {
+			if len(ring) == n {
+				ring = append(ring[1:], line)
+			} else {
+				ring = append(ring, line)
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return bytes.Join(ring, nil), read
 }
 
 // logPoll is how often a followed log is checked for growth.

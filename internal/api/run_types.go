@@ -20,6 +20,9 @@ type Run struct {
 	CreatedAt time.Time            `json:"created_at"`
 	StartedAt *time.Time           `json:"started_at,omitempty"`
 	EndedAt   *time.Time           `json:"ended_at,omitempty"`
+	// QueuedBehind is, for a pending run, how many runs of its stack it
+	// waits for: the live ones and the pending ones submitted before it.
+	QueuedBehind *int `json:"queued_behind,omitempty" doc:"For a pending run: the runs of its stack it waits for"`
 }
 
 // RunPage is one page of a run listing.

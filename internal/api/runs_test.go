@@ -3,7 +3,11 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/orchestera/orchestera/internal/api"
 )
@@ -31,6 +35,10 @@ func TestRunSubmissionRules(t *testing.T) {
 		{"bad cpu request", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "resources": map[string]string{"cpu_request": "fast"}}, "cpu_request", "kubernetes_cpu"},
 		{"unknown secret", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "pull_secrets_from": []string{"db"}}, "pull_secrets_from", "secret_exists"},
 		{"bad argument name", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "args": []map[string]string{{"key": "--x", "value": "1"}}}, "args", "argument_name"},
+		// 0 executors used to become 1 silently.
+		{"zero executors", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "executor_instances": 0}, "executor_instances", "minimum"},
+		{"negative cores", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "executor_cores": -1}, "executor_cores", "minimum"},
+		{"zero cores", map[string]any{"classpath": "a.B", "application_name": "a", "project": project, "executor_cores": 0}, "executor_cores", "minimum"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,4 +117,69 @@ func TestIdempotencyPaginationAndCancel(t *testing.T) {
 	if logs := e.must(200, "GET", "/v1/runs/"+a.ID+"/logs", admin.Token, nil); len(logs.body) != 0 {
 		t.Fatalf("a run that never started has log %q", logs.body)
 	}
+}
+
+// TestRunLogTailOffsetAndQueue: a log can start with its last lines, resume
+// at a byte offset (how a follower reconnects), and a pending run says how
+// many runs it waits for.
+func TestRunLogTailOffsetAndQueue(t *testing.T) {
+	e := newEnv(t)
+	admin := e.signIn("alice", "alice@example.com")
+	if err := e.Stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	var first, second api.Run
+	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", admin.Token, runBody(project, "a")).decode(t, &first)
+	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", admin.Token, runBody(project, "b")).decode(t, &second)
+	var got api.Run
+	e.must(200, "GET", "/v1/runs/"+second.ID, admin.Token, nil).decode(t, &got)
+	if got.QueuedBehind == nil || *got.QueuedBehind != 1 {
+		t.Fatalf("the second pending run: queued_behind %v, want 1", got.QueuedBehind)
+	}
+
+	dir := filepath.Join(e.RunsHome, "runs", first.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "log"), []byte("one\ntwo\nthree\nfour"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for query, want := range map[string]string{
+		"":                 "one\ntwo\nthree\nfour",
+		"?tail=2":          "three\nfour",
+		"?tail=0":          "",
+		"?tail=10":         "one\ntwo\nthree\nfour",
+		"?offset=4":        "two\nthree\nfour",
+		"?offset=4&tail=1": "four",
+		"?offset=100":      "",
+	} {
+		if r := e.must(200, "GET", "/v1/runs/"+first.ID+"/logs"+query, admin.Token, nil); string(r.body) != want {
+			t.Errorf("logs%s = %q, want %q", query, r.body, want)
+		}
+	}
+	for query, want := range map[string]string{"?tail=2": "8", "?offset=4&tail=1": "14", "?offset=4": "4", "": "0"} {
+		if r := e.must(200, "GET", "/v1/runs/"+first.ID+"/logs"+query, admin.Token, nil); r.header.Get("X-Log-Offset") != want {
+			t.Errorf("logs%s starts at X-Log-Offset %q, want %s", query, r.header.Get("X-Log-Offset"), want)
+		}
+	}
+	// The supervisor's samples of the log's size date its bytes.
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	index := fmt.Sprintf("%d 4\n%d 8\n%d 18\n", t0.UnixMilli(), t0.Add(time.Second).UnixMilli(), t0.Add(2*time.Second).UnixMilli())
+	if err := os.WriteFile(filepath.Join(dir, "log.index"), []byte(index), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for since, want := range map[time.Time]string{
+		t0.Add(-time.Hour):              "one\ntwo\nthree\nfour",
+		t0.Add(time.Second):             "two\nthree\nfour",
+		t0.Add(1500 * time.Millisecond): "three\nfour",
+		t0.Add(time.Hour):               "",
+	} {
+		q := "?since=" + url.QueryEscape(since.Format(time.RFC3339Nano))
+		if r := e.must(200, "GET", "/v1/runs/"+first.ID+"/logs"+q, admin.Token, nil); string(r.body) != want {
+			t.Errorf("logs since %s = %q, want %q", since, r.body, want)
+		}
+	}
+	e.must(400, "GET", "/v1/runs/"+first.ID+"/logs?tail=-1", admin.Token, nil)
+	e.must(400, "GET", "/v1/runs/"+first.ID+"/logs?offset=-1", admin.Token, nil)
 }

@@ -33,8 +33,12 @@ type Config struct {
 	Now         func() time.Time
 	// SignIn enables GitHub sign-in (hosted mode); nil in local mode.
 	SignIn domain.SignInProvider
-	// PublicURL is the server's external base URL, used in hints.
+	// PublicURL is the server's external base URL, used in hints; an
+	// https one makes the sign-in cookie Secure.
 	PublicURL string
+	// RateLimits bound each token's and each address's requests; zero
+	// rates set no limit.
+	RateLimits RateLimits
 }
 
 type server struct {
@@ -63,7 +67,7 @@ func New(cfg Config) http.Handler {
 	}
 	m := newMetrics()
 	mux.Handle("GET /metrics", m.handler())
-	return observe(mux, cfg.Log, m)
+	return observe(s.limit(mux), cfg.Log, m)
 }
 
 func humaConfig(version string) huma.Config {

@@ -40,6 +40,9 @@ func registerStacks(s *server) {
 	o.DefaultStatus = http.StatusCreated
 	huma.Register(s.api, o, func(ctx context.Context, in *createStack) (*body[Stack], error) {
 		b := in.Body
+		if err := b.Check(); err != nil {
+			return nil, s.fail(ctx, err)
+		}
 		st, err := s.Stacks.CreateAWS(ctx, principal(ctx), domain.Stack{Name: b.Name, ConnectionID: b.ConnectionID, Region: b.Region, Options: b.Options}, b.Namespaces)
 		if err != nil {
 			return nil, s.fail(ctx, err)

@@ -28,6 +28,8 @@ type CreateStackRequest struct {
 	Region       string              `json:"region,omitempty" doc:"Default: the connection's first region" example:"us-east-1"`
 	Namespaces   []string            `json:"namespaces,omitempty" doc:"Default: spark"`
 	Options      domain.StackOptions `json:"options,omitempty"`
+
+	givenOptions keys
 }
 
 // StackEvent is one line of a stack's progress.

@@ -38,6 +38,9 @@ func TestCreatingAWSStacks(t *testing.T) {
 		{body("etl", map[string]any{"namespaces": []string{"default"}}), "namespaces", "not_reserved"},
 		{body("etl", map[string]any{"namespaces": []string{"etl", "etl"}}), "namespaces", "unique"},
 		{body("etl", map[string]any{"options": map[string]any{"system_node_count": 99}}), "system_node_count", "range"},
+		// 0 used to become the default (2 nodes, 256 vCPUs) silently.
+		{body("etl", map[string]any{"options": map[string]any{"system_node_count": 0}}), "system_node_count", "minimum"},
+		{body("etl", map[string]any{"options": map[string]any{"spark_cpu_limit": -4}}), "spark_cpu_limit", "minimum"},
 		{body("etl", map[string]any{"options": map[string]any{"capacity_types": []string{"reserved"}}}), "capacity_types", "enum"},
 	} {
 		r := e.must(400, "POST", "/v1/stacks", admin.Token, c.body)

@@ -69,14 +69,38 @@ type NewToken struct {
 	Secret string `json:"secret" doc:"The token itself; it is shown only once"`
 }
 
-// SignedIn answers a completed GitHub sign-in in a browser.
+// SignedIn answers a GitHub sign-in. A user who belongs to no organization
+// and has pending invitations gets no token yet but a choice: accept one
+// invitation, or create an organization of their own.
 type SignedIn struct {
-	User         User         `json:"user"`
-	Organization Organization `json:"organization"`
-	Role         domain.Role  `json:"role" enum:"admin,member"`
-	NewUser      bool         `json:"new_user"`
-	Token        string       `json:"token" doc:"An API token for the CLI, shown once"`
-	Next         string       `json:"next" doc:"What to run next"`
+	User         User          `json:"user"`
+	Organization *Organization `json:"organization,omitempty"`
+	Role         domain.Role   `json:"role,omitempty" enum:"admin,member"`
+	NewUser      bool          `json:"new_user"`
+	Token        string        `json:"token,omitempty" doc:"An API token for the CLI, shown once"`
+	Choice       *SignInChoice `json:"choice,omitempty" doc:"Pending invitations to accept explicitly, instead of a token"`
+	Next         string        `json:"next" doc:"What to do next"`
+}
+
+// SignInChoice is what a signed-in user without an organization chooses
+// from, with the ticket that lets them choose once.
+type SignInChoice struct {
+	Ticket      string            `json:"ticket" doc:"Proves this sign-in to accept-invitation or create-organization; used once"`
+	ExpiresAt   time.Time         `json:"expires_at"`
+	Invitations []InvitationOffer `json:"invitations"`
+}
+
+// InvitationOffer is a pending invitation as its invitee sees it.
+type InvitationOffer struct {
+	ID           string      `json:"id" example:"inv_ab12cd34ef56gh78"`
+	Organization string      `json:"organization" doc:"The inviting organization's name"`
+	Role         domain.Role `json:"role" enum:"admin,member"`
+	InvitedBy    string      `json:"invited_by" doc:"The inviting admin's email"`
+	ExpiresAt    time.Time   `json:"expires_at"`
+}
+
+func toOffer(o domain.InvitationOffer) InvitationOffer {
+	return InvitationOffer{ID: o.ID, Organization: o.OrgName, Role: o.Role, InvitedBy: o.InvitedBy, ExpiresAt: o.ExpiresAt}
 }
 
 func toOrganization(o domain.Organization) Organization {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -89,12 +90,16 @@ func TestRolesAndMembers(t *testing.T) {
 	e := newEnv(t)
 	admin := e.signIn("alice", "alice@example.com")
 	e.must(201, "POST", "/v1/invitations", admin.Token, map[string]any{"email": "bob@example.com"})
-	bob := e.signIn("bob", "bob@example.com")
+	bob := e.join("bob", "bob@example.com")
 	if bob.Role != "member" {
 		t.Fatalf("bob's role = %s", bob.Role)
 	}
+	if err := e.Stacks.EnsureLocal(context.Background(), admin.Organization.ID); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ method, path string }{
 		{"POST", "/v1/invitations"}, {"GET", "/v1/invitations"}, {"DELETE", "/v1/members/" + admin.User.ID},
+		{"GET", "/v1/stacks/local/plan"}, // plan calls AWS as the customer's role
 	} {
 		r := e.call(c.method, c.path, bob.Token, map[string]any{"email": "x@example.com"})
 		if r.status != http.StatusForbidden || r.problem(t).Code != "forbidden" {

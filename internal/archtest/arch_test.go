@@ -40,6 +40,10 @@ var allowed = map[string][]string{
 	"internal/aws/verify":     {"internal/aws/assume", "internal/aws/awssdk", "internal/domain", "internal/iampolicy"},
 	"internal/aws/awsstack":   {"internal/aws/assume", "internal/aws/awssdk", "internal/cfn", "internal/domain", "internal/iampolicy"},
 	"internal/kube/kubestack": {"internal/domain", "internal/runenv"},
+	"internal/kube/karpenter": {"internal/domain"},
+	"internal/aws/ekstoken":   {},
+	// The aws-eks stack whole: the AWS side and the Kubernetes side.
+	"internal/eksstack":       {"internal/aws/awssdk", "internal/aws/awsstack", "internal/aws/ekstoken", "internal/domain", "internal/kube/karpenter", "internal/kube/kubestack"},
 	"internal/localrun":       {"std", "internal/domain", "internal/runenv"},
 	"internal/store":          {"internal/domain", "internal/store/sqlstore"},
 	"internal/store/sqlstore": {"internal/domain"},
@@ -51,6 +55,7 @@ var allowed = map[string][]string{
 	"internal/aws/mototest":          {},
 	"internal/kube/kubetest":         {"std"},
 	"internal/store/storetest":       {"std", "internal/domain"},
+	"internal/store/pgtest":          {"internal/store/sqlstore"},
 	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localrun", "internal/runs", "internal/stacks", "internal/store/sqlstore"},
 	"internal/githubauth/githubtest": {"std"},
 	"internal/golden":                {"std"},
@@ -94,7 +99,7 @@ func TestAdapterBoundaries(t *testing.T) {
 			switch {
 			case dir == "internal/cli" && strings.HasPrefix(r, "internal/aws/") && r != "internal/aws/onboard":
 				t.Errorf("the CLI may use only internal/aws/onboard of the AWS side, not %s", r)
-			case (strings.HasPrefix(dir, "internal/aws/") || strings.HasPrefix(dir, "internal/kube/")) && (strings.HasPrefix(r, "internal/store") || slices.Contains(services, r)):
+			case (strings.HasPrefix(dir, "internal/aws/") || strings.HasPrefix(dir, "internal/kube/") || dir == "internal/eksstack") && (strings.HasPrefix(r, "internal/store") || slices.Contains(services, r)):
 				t.Errorf("%s may not import %s: cloud adapters depend on the domain's ports only", dir, r)
 			}
 		}

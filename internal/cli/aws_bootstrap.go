@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/aws/onboard"
+	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
@@ -15,7 +18,7 @@ func newAWSBootstrap(o *Options) *cobra.Command {
 	var externalID, platformID string
 	var aws onboard.Options
 	cmd := &cobra.Command{
-		Use:   "bootstrap --external-id ID",
+		Use:   "bootstrap [--external-id ID]",
 		Short: "Create or update OrchesteraAccessPolicy and OrchesteraAccessRole in your member account",
 		Long: `Creates, in the AWS account your credentials belong to, what the guide's
 "Giving Orchestera Platform access" section asks for: the customer managed
@@ -27,13 +30,34 @@ never the Orchestera server's: run it as an admin of the member account
 ("Orchestera Sparklith"), e.g. with a profile that switches into its
 OrganizationAccountAccessRole. It is safe to run again: it fixes what drifted
 (a changed policy gets a new default version, a changed trust policy is
-replaced, saying what changed) and otherwise changes nothing.`,
-		Example: "  orchestera aws bootstrap --external-id 3mT9cQ... --profile sparklith\n" +
+replaced, saying what changed) and otherwise changes nothing.
+
+The external ID and the platform account to trust come from the Orchestera
+server when this CLI is logged in as an admin (orchestera login): the role
+then trusts exactly the account that server runs as. --external-id and
+--platform-account-id override them.`,
+		Example: "  orchestera aws bootstrap --profile sparklith\n" +
 			"  orchestera aws bootstrap --external-id 3mT9cQ... --platform-account-id 017059471480 -o json",
-		Args: cobra.NoArgs,
+		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if externalID == "" {
-				return errors.New("--external-id is required: your organization's external ID, shown to its admins by the Orchestera server")
+			explicitPlatform := cmd.Flags().Changed("platform-account-id")
+			if externalID == "" || !explicitPlatform {
+				ext, err := o.serverExternalID(cmd.Context())
+				switch {
+				case errors.Is(err, errNotLoggedIn) && externalID != "":
+					// Nobody to ask: the guide's account, which the output names.
+				case err == nil:
+					if externalID == "" {
+						externalID = ext.ExternalID
+					}
+					if !explicitPlatform {
+						platformID = ext.PlatformAccountID
+					}
+				case externalID == "":
+					return fmt.Errorf("--external-id is required: your organization's external ID, shown to its admins by the Orchestera server (log in as an admin with orchestera login and bootstrap asks the server): %w", err)
+				default:
+					fmt.Fprintf(o.Err, "the role will trust the guide's platform account %s: the server was not asked (%v); pass --platform-account-id to trust another\n", platformID, err)
+				}
 			}
 			if err := accountID("platform-account-id", platformID); err != nil {
 				return err
@@ -52,9 +76,24 @@ replaced, saying what changed) and otherwise changes nothing.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&externalID, "external-id", "", "your organization's external ID (required)")
-	f.StringVar(&platformID, "platform-account-id", iampolicy.GuidePlatformAccountID, "the Orchestera platform's AWS account id, trusted by the role")
+	f.StringVar(&externalID, "external-id", "", "your organization's external ID (default: the server's, when logged in as an admin)")
+	f.StringVar(&platformID, "platform-account-id", iampolicy.GuidePlatformAccountID, "the Orchestera platform's AWS account id, trusted by the role (default: the server's, when logged in, else the guide's)")
 	f.StringVar(&aws.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE, else the default profile)")
 	f.StringVar(&aws.Region, "region", "", "AWS region (default: AWS_REGION or the profile's, else "+onboard.DefaultRegion+")")
 	return cmd
+}
+
+var errNotLoggedIn = errors.New("not logged in")
+
+// serverExternalID asks the server the CLI is logged in to for the
+// organization's external ID and the account customer roles must trust.
+func (o *Options) serverExternalID(ctx context.Context) (api.ExternalID, error) {
+	server, token, err := o.resolve()
+	if err != nil {
+		return api.ExternalID{}, err
+	}
+	if token == "" {
+		return api.ExternalID{}, fmt.Errorf("%w to %s", errNotLoggedIn, server)
+	}
+	return client.New(server, token).ExternalID(ctx)
 }

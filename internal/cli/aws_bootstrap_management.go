@@ -63,7 +63,7 @@ nothing. It is safe to run again: what is in place is reported as "already".`,
 			}
 			return o.render(map[string]string{"member_account_id": member}, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "member account: %s\n", member)
-				fmt.Fprintf(w, "next: with credentials for account %s (switch into %s), run: orchestera aws bootstrap --external-id ID\n",
+				fmt.Fprintf(w, "next: with credentials for account %s (switch into %s), run: orchestera aws bootstrap (it asks the server you are logged in to for the external ID and the account to trust)\n",
 					member, iampolicy.MemberRoleName)
 			})
 		},

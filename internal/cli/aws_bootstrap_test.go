@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
+	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/aws/mototest"
 	"github.com/orchestera/orchestera/internal/aws/onboard"
 )
@@ -87,6 +89,34 @@ func TestAWSBootstrapAgainstMoto(t *testing.T) {
 		if out, err := run(t, home, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v\n%s", tc.args, err, out)
 		}
+	}
+}
+
+// TestAWSBootstrapTrustsTheServersAccount: logged in, bootstrap asks the
+// server which account to trust and with which external ID; the guide's
+// 017059471480 and the server's own account used to disagree.
+func TestAWSBootstrapTrustsTheServersAccount(t *testing.T) {
+	moto := awsEnv(t)
+	s := newServer(t)
+	s.Platform = "111122223333"
+	home := homeFor(t, s)
+	var ext api.ExternalID
+	json.Unmarshal([]byte(execute(t, home, nil, "connections", "external-id", "-o", "json").stdout), &ext)
+	r := execute(t, home, nil, "aws", "bootstrap")
+	if r.code != 0 || !strings.Contains(r.stderr+r.stdout, "trusts account 111122223333 with the external id") {
+		t.Fatalf("bootstrap: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	role, err := iam.NewFromConfig(moto.Config("us-east-1")).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String("OrchesteraAccessRole")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trust, _ := url.QueryUnescape(aws.ToString(role.Role.AssumeRolePolicyDocument)); !strings.Contains(trust, ext.ExternalID) {
+		t.Fatalf("the role's trust policy lacks the server's external ID %q: %s", ext.ExternalID, trust)
+	}
+	// An explicit flag still wins.
+	r = execute(t, home, nil, "aws", "bootstrap", "--platform-account-id", "444455556666")
+	if r.code != 0 || !strings.Contains(r.stderr+r.stdout, "444455556666") {
+		t.Fatalf("bootstrap --platform-account-id: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 

@@ -139,7 +139,7 @@ func TestTokensAndInvitesLifecycle(t *testing.T) {
 		}
 	}
 	if _, err := run(t, home, "invites", "create", "ada@example", "--role", "member"); err == nil ||
-		!strings.Contains(err.Error(), "email: must be a plain email address") || !strings.Contains(err.Error(), "rule: email") {
+		!strings.Contains(err.Error(), "EMAIL: must be a plain email address") || !strings.Contains(err.Error(), "rule: email") {
 		t.Fatalf("bad email: %v", err)
 	}
 	out, err = run(t, home, "invites", "create", "ada@example.com", "--role", "admin", "-o", "json")

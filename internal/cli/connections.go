@@ -24,12 +24,12 @@ func newConnections(o *Options) *cobra.Command {
 		Use:     "create --role-arn ARN",
 		Short:   "Register OrchesteraAccessRole (admin)",
 		Example: "  orchestera connections create --role-arn arn:aws:iam::123456789012:role/OrchesteraAccessRole --region us-east-1",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			arn, _ := cmd.Flags().GetString("role-arn")
 			conn, err := c.CreateConnection(cmd.Context(), arn, regions)
 			if err != nil {
-				return err
+				return flagged(err, map[string]string{"role_arn": "--role-arn", "regions": "--region"})
 			}
 			if o.Output == "table" {
 				fmt.Fprintf(o.Err, "registered %s; next: orchestera connections verify %s\n", conn.ID, conn.ID)
@@ -49,7 +49,7 @@ func newConnections(o *Options) *cobra.Command {
 the trust policy to paste. --rotate replaces the external ID: every connection
 then needs its trust policy updated and a new verification.`,
 		Example: "  orchestera connections external-id\n  orchestera connections external-id -o json | jq -r .external_id",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			call := c.ExternalID
 			if rotate {
@@ -72,19 +72,20 @@ then needs its trust policy updated and a new verification.`,
 		Use:     "list",
 		Short:   "List connections",
 		Example: "  orchestera connections list -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			cs, err := c.ListConnections(cmd.Context())
 			if err != nil {
 				return err
 			}
-			return o.renderConnections(cs, cs)
+			return o.renderConnections(cs, newPage(cs, ""))
 		}),
 	}, &cobra.Command{
-		Use:     "get ID",
-		Short:   "Show a connection and its latest verification",
-		Example: "  orchestera connections get conn_ab12cd34ef56gh78",
-		Args:    cobra.ExactArgs(1),
+		Use:               "get ID",
+		Short:             "Show a connection and its latest verification",
+		Example:           "  orchestera connections get conn_ab12cd34ef56gh78",
+		Args:              args("CONNECTION_ID"),
+		ValidArgsFunction: first(completeConnections(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			conn, err := c.GetConnection(cmd.Context(), args[0])
 			if err != nil {
@@ -93,23 +94,26 @@ then needs its trust policy updated and a new verification.`,
 			return o.renderVerification(conn)
 		}),
 	}, &cobra.Command{
-		Use:     "delete ID",
-		Short:   "Delete a connection (admin)",
-		Example: "  orchestera connections delete conn_ab12cd34ef56gh78",
-		Args:    cobra.ExactArgs(1),
+		Use:               "delete ID",
+		Short:             "Delete a connection (admin); its audit entries stay",
+		Example:           "  orchestera connections delete conn_ab12cd34ef56gh78",
+		Args:              args("CONNECTION_ID"),
+		ValidArgsFunction: first(completeConnections(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if err := c.DeleteConnection(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.Out, "deleted %s\n", args[0])
-			return nil
+			return o.render(deleted{Kind: "connection", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "deleted %s\n", args[0])
+			})
 		}),
 	}, &cobra.Command{
 		Use:   "verify ID",
-		Short: "Verify the role now; exit 0 only when every check passed",
+		Short: "Verify the role now (admin); exit 0 only when every check passed",
 		Example: `  orchestera connections verify conn_ab12cd34ef56gh78
   orchestera connections verify conn_ab12cd34ef56gh78 -o json`,
-		Args: cobra.ExactArgs(1),
+		Args:              args("CONNECTION_ID"),
+		ValidArgsFunction: first(completeConnections(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			conn, err := c.VerifyConnection(cmd.Context(), args[0])
 			if err != nil {
@@ -124,16 +128,17 @@ then needs its trust policy updated and a new verification.`,
 			return nil
 		}),
 	}, &cobra.Command{
-		Use:     "events ID",
-		Short:   "What happened to a connection",
-		Example: "  orchestera connections events conn_ab12cd34ef56gh78",
-		Args:    cobra.ExactArgs(1),
+		Use:               "events ID",
+		Short:             "What happened to a connection",
+		Example:           "  orchestera connections events conn_ab12cd34ef56gh78",
+		Args:              args("CONNECTION_ID"),
+		ValidArgsFunction: first(completeConnections(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			evs, err := c.ConnectionEvents(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			return o.render(evs, func(w *tabwriter.Writer) {
+			return o.renderList(evs, "", func(w *tabwriter.Writer) {
 				row(w, "AT", "KIND", "MESSAGE")
 				for _, e := range evs {
 					row(w, e.At.Local().Format("2006-01-02 15:04:05"), e.Kind, e.Message)
@@ -170,6 +175,9 @@ func (o *Options) renderVerification(c api.Connection) error {
 			if ch.Fix != "" && ch.Status != "pass" {
 				row(w, "", "fix:", ch.Fix)
 			}
+		}
+		if strings.Contains(fmt.Sprint(c.Verification.Checks), "$EXTERNAL_ID") {
+			fmt.Fprintln(w, "\n$EXTERNAL_ID is your organization's external ID: orchestera connections external-id shows it (admins)")
 		}
 		fmt.Fprintln(w)
 		if c.Verification.Verified {

@@ -34,7 +34,7 @@ which runs mount read-only (ORCH_CONNECTIONS_FILE).`,
 		Short: "Create or replace a datasource (admin)",
 		Example: `  orchestera datasources put events --stack shared --namespace etl --kind s3 --bucket acme-events --region eu-west-1
   orchestera datasources put lake --stack shared --namespace etl --kind s3 --bucket lake --endpoint https://minio.example.com --secret minio`,
-		Args: cobra.ExactArgs(1),
+		Args: args("NAME"),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			req.Kind = domain.DatasourceKind(kind)
 			d, err := c.PutDatasource(cmd.Context(), stack, namespace, args[0], req)
@@ -60,13 +60,13 @@ which runs mount read-only (ORCH_CONNECTIONS_FILE).`,
 		Use:     "list",
 		Short:   "List a stack's datasources",
 		Example: "  orchestera datasources list --stack shared --namespace etl -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			ds, err := c.ListDatasources(cmd.Context(), stack, namespace)
 			if err != nil {
 				return err
 			}
-			return o.renderDatasources(ds, ds)
+			return o.renderDatasources(ds, newPage(ds, ""))
 		}),
 	}
 	list.Flags().StringVar(&namespace, "namespace", "", "only this namespace's")
@@ -75,13 +75,14 @@ which runs mount read-only (ORCH_CONNECTIONS_FILE).`,
 		Use:     "delete NAME",
 		Short:   "Remove a datasource (admin)",
 		Example: "  orchestera datasources delete events --stack shared --namespace etl",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("NAME"),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if err := c.DeleteDatasource(cmd.Context(), stack, namespace, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.Err, "datasource %s removed from namespace %s\n", args[0], namespace)
-			return nil
+			return o.render(deleted{Kind: "datasource", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "datasource %s removed from namespace %s\n", args[0], namespace)
+			})
 		}),
 	}
 	del.Flags().StringVar(&namespace, "namespace", "", "the namespace (required)")

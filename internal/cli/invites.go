@@ -18,12 +18,13 @@ func newInvites(o *Options) *cobra.Command {
 	var role string
 	create := &cobra.Command{
 		Use:   "create EMAIL",
-		Short: "Invite an email; it joins on its first GitHub sign-in",
-		Long: `Invite an email to your organization. The invitee joins when they first sign in
-with GitHub using that (verified, primary) email. An email belongs to one
-organization only.`,
+		Short: "Invite an email; the invitee accepts it after signing in with GitHub",
+		Long: `Invite an email to your organization. The invitee signs in with GitHub using
+that (verified, primary) email and then accepts the invitation explicitly
+(orchestera login asks them); signing in alone never joins an organization.
+An email belongs to one organization only.`,
 		Example: "  orchestera invites create ada@example.com --role admin",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("EMAIL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -31,7 +32,7 @@ organization only.`,
 			}
 			inv, err := c.CreateInvitation(cmd.Context(), args[0], domain.Role(role))
 			if err != nil {
-				return err
+				return flagged(err, map[string]string{"email": "EMAIL", "role": "--role"})
 			}
 			return o.renderInvitations([]api.Invitation{inv}, inv)
 		},
@@ -42,7 +43,7 @@ organization only.`,
 		Use:     "list",
 		Short:   "List invitations, newest first",
 		Example: "  orchestera invites list -o yaml",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -52,13 +53,13 @@ organization only.`,
 			if err != nil {
 				return err
 			}
-			return o.renderInvitations(invs, invs)
+			return o.renderInvitations(invs, newPage(invs, ""))
 		},
 	}, &cobra.Command{
 		Use:     "revoke INVITATION_ID",
 		Short:   "Revoke a pending invitation; repeating it is harmless",
 		Example: "  orchestera invites revoke inv_ab12cd34ef56gh78",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("INVITATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
 			if err != nil {

@@ -27,7 +27,8 @@ token of the namespace's orchestera-user account (valid for an hour). No
 long-lived credential is written, and the platform's own never leaves it.`,
 		Example: `  orchestera stacks kubeconfig shared --namespace etl --file etl.kubeconfig
   KUBECONFIG=etl.kubeconfig kubectl get pods`,
-		Args: cobra.ExactArgs(1),
+		Args:              args("NAME"),
+		ValidArgsFunction: first(completeStacks(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			stack := args[0]
 			ns, err := onlyNamespace(cmd.Context(), c, stack, namespace)
@@ -104,7 +105,7 @@ func newToken(o *Options) *cobra.Command {
 ExecCredential kubectl's exec plugins speak. 'orchestera stacks kubeconfig'
 writes kubeconfigs that run it.`,
 		Example: "  orchestera token --stack shared --namespace etl",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			t, err := c.NamespaceToken(cmd.Context(), stack, namespace)
 			if err != nil {

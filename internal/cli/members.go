@@ -17,7 +17,7 @@ func newMembers(o *Options) *cobra.Command {
 		Use:     "list",
 		Short:   "List members",
 		Example: "  orchestera members list -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -27,7 +27,7 @@ func newMembers(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.render(ms, func(w *tabwriter.Writer) {
+			return o.renderList(ms, "", func(w *tabwriter.Writer) {
 				row(w, "USER", "EMAIL", "NAME", "ROLE", "JOINED")
 				for _, m := range ms {
 					row(w, m.UserID, m.Email, m.Name, m.Role, ago(m.JoinedAt))
@@ -37,8 +37,8 @@ func newMembers(o *Options) *cobra.Command {
 	}, &cobra.Command{
 		Use:     "remove USER_ID",
 		Short:   "Remove a member and revoke their tokens (admin)",
-		Example: "  orchestera members remove usr_ab12cd34ef56gh78",
-		Args:    cobra.ExactArgs(1),
+		Example: "  orchestera members remove usr_ab12cd34ef56gh78\n  orchestera members remove usr_ab12cd34ef56gh78 -o json",
+		Args:    args("USER_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -47,8 +47,9 @@ func newMembers(o *Options) *cobra.Command {
 			if err := c.RemoveMember(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.Out, "removed %s and revoked their tokens\n", args[0])
-			return nil
+			return o.render(deleted{Kind: "member", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "removed %s and revoked their tokens\n", args[0])
+			})
 		},
 	})
 	return members

@@ -16,7 +16,7 @@ func newOrgs(o *Options) *cobra.Command {
 		Use:     "get",
 		Short:   "Show your organization",
 		Example: "  orchestera orgs get -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := o.client()
 			if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"text/tabwriter"
 	"time"
 
@@ -27,6 +28,35 @@ func (o *Options) render(v any, table func(w *tabwriter.Writer)) error {
 	w := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
 	table(w)
 	return w.Flush()
+}
+
+// page is how every list prints with -o json and -o yaml: one shape for
+// all of them, paged or not, so a script reads .items everywhere and
+// .next_cursor where there is another page.
+type page struct {
+	Items      any    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// newPage is items (a slice; a nil one prints as []) as a page.
+func newPage(items any, next string) page {
+	if v := reflect.ValueOf(items); v.Kind() == reflect.Slice && v.IsNil() {
+		items = reflect.MakeSlice(v.Type(), 0, 0).Interface()
+	}
+	return page{Items: items, NextCursor: next}
+}
+
+// renderList prints a list: as a page with -o json/yaml, else through table.
+func (o *Options) renderList(items any, next string, table func(w *tabwriter.Writer)) error {
+	return o.render(newPage(items, next), table)
+}
+
+// deleted is what a deletion prints with -o json/yaml: the API answers it
+// with no body.
+type deleted struct {
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	Deleted bool   `json:"deleted"`
 }
 
 // row writes tab-separated cells.

@@ -26,7 +26,7 @@ const (
 func newRun(o *Options) *cobra.Command {
 	var (
 		stack, namespace, project, key string
-		args, secrets                  []string
+		runArgs, secrets               []string
 		timeout                        time.Duration
 		detach                         bool
 		spec                           domain.RunSpec
@@ -40,19 +40,31 @@ succeeded, the pipeline's exit code on a user error, 64 for invalid arguments,
 124 on timeout, 130 when cancelled, 1 for a platform error. The reason and a
 hint go to stderr. With --detach it prints the run id and returns at once.
 
+While the run waits for a free slot it says how many runs it is queued
+behind. If the server restarts meanwhile, the log stream reconnects and
+resumes where it stopped; the exit code is always the run's own. With -o json
+or -o yaml the log goes to stderr and the finished run to stdout.
+
 A submission is idempotent: it is retried with the same key after a network
-error, so a run is never started twice.`,
+error that may have reached the server, so a run is never started twice; with
+nothing listening at the server's address it fails at once.`,
 		Example: `  orchestera run --stack local --namespace default \
     --classpath example.spark.application.HelloWorld --application-name hello \
     --project examples/hello-world --arg min_distance_km=2 --timeout 30m`,
-		Args: cobra.NoArgs,
+		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := atLeastOne(cmd, "executor-instances", "executor-cores"); err != nil {
+				return err
+			}
+			if err := wholeSeconds("timeout", timeout); err != nil {
+				return err
+			}
 			abs, err := filepath.Abs(project)
 			if err != nil {
 				return fmt.Errorf("--project %q: %w", project, err)
 			}
 			spec.Project, spec.PullSecretsFrom, spec.TimeoutSeconds = abs, secrets, int64(timeout/time.Second)
-			for _, a := range args {
+			for _, a := range runArgs {
 				k, v, ok := strings.Cut(a, "=")
 				if !ok || k == "" {
 					return fmt.Errorf("--arg %q: expected key=value", a)
@@ -76,7 +88,7 @@ error, so a run is never started twice.`,
 			}
 			r, err := submit(cmd.Context(), c, stack, namespace, key, spec)
 			if err != nil {
-				return err
+				return flagged(err, runFlags)
 			}
 			if detach {
 				if o.Output != "table" {
@@ -87,11 +99,20 @@ error, so a run is never started twice.`,
 				return nil
 			}
 			fmt.Fprintf(o.Err, "run %s submitted to %s/%s (^C stops watching, not the run; orchestera runs cancel %s stops it)\n", r.ID, stack, namespace, r.ID)
-			if err := c.RunLogs(cmd.Context(), r.ID, true, o.Out); err != nil {
-				return fmt.Errorf("streaming the log of %s: %w", r.ID, err)
+			// With -o json or yaml, stdout is the run as data; the log goes
+			// to stderr.
+			log := o.Out
+			if o.Output != "table" {
+				log = o.Err
 			}
-			if r, err = c.GetRun(cmd.Context(), r.ID); err != nil {
-				return err
+			f := &follower{c: c, id: r.ID, log: log, status: o.Err}
+			if r, err = f.follow(cmd.Context()); err != nil {
+				return fmt.Errorf("following run %s: %w", r.ID, err)
+			}
+			if o.Output != "table" {
+				if err := o.renderRun(r); err != nil {
+					return err
+				}
 			}
 			return outcome(r)
 		},
@@ -102,7 +123,7 @@ error, so a run is never started twice.`,
 	f.StringVar(&spec.Classpath, "classpath", "", "module.Class of the pipeline's SparkEntrypoint (required)")
 	f.StringVar(&spec.ApplicationName, "application-name", "", "a DNS label naming the application (required)")
 	f.StringVar(&project, "project", ".", "the pipeline's project directory, put on the Python path")
-	f.StringArrayVar(&args, "arg", nil, "an entrypoint argument as key=value; repeatable")
+	f.StringArrayVar(&runArgs, "arg", nil, "an entrypoint argument as key=value; repeatable")
 	f.IntVar(&spec.ExecutorInstances, "executor-instances", 1, "Spark executors")
 	f.IntVar(&spec.ExecutorCores, "executor-cores", 1, "cores per executor")
 	f.StringVar(&spec.ExecutorMemory, "executor-memory", "1g", "memory per executor, e.g. 2g")
@@ -111,27 +132,37 @@ error, so a run is never started twice.`,
 	f.StringVar(resources["memory_request"], "memory-request", "", "driver memory request, e.g. 2Gi (Kubernetes stacks)")
 	f.StringVar(resources["memory_limit"], "memory-limit", "", "driver memory limit (Kubernetes stacks)")
 	f.StringSliceVar(&secrets, "pull-secrets-from", nil, "secret aliases whose keys become environment variables, e.g. db,api")
-	f.DurationVar(&timeout, "timeout", 0, "stop the run after this long, e.g. 1h (0: no limit)")
+	f.DurationVar(&timeout, "timeout", 0, "stop the run this long after it started, in whole seconds, e.g. 30m or 90s (0: no limit)")
 	f.BoolVar(&detach, "detach", false, "print the run id and return without waiting")
 	f.StringVar(&key, "idempotency-key", "", "reuse a key to make a resubmission return the same run (default: a new key)")
 	cmd.MarkFlagRequired("classpath")
 	cmd.MarkFlagRequired("application-name")
+	cmd.RegisterFlagCompletionFunc("stack", completeStacks(o))
 	return cmd
 }
 
-// submit retries a submission that did not reach an answer; the key makes
-// the retry return the same run instead of starting a second one.
+// runFlags names the flags of the API's run fields, for errors.
+var runFlags = map[string]string{
+	"classpath": "--classpath", "application_name": "--application-name", "project": "--project", "args": "--arg",
+	"executor_instances": "--executor-instances", "executor_cores": "--executor-cores", "executor_memory": "--executor-memory",
+	"cpu_request": "--cpu-request", "cpu_limit": "--cpu-limit", "memory_request": "--memory-request", "memory_limit": "--memory-limit",
+	"resources": "--cpu-request/--cpu-limit/--memory-request/--memory-limit", "pull_secrets_from": "--pull-secrets-from",
+	"timeout_seconds": "--timeout", "Idempotency-Key": "--idempotency-key", "stack": "--stack", "namespace": "--namespace",
+}
+
+// submit retries a submission that got no answer; the key makes the retry
+// return the same run instead of starting a second one. A submission that
+// was never sent (nothing listens at the address) fails at once: waiting
+// would only hide that the server is down.
 func submit(ctx context.Context, c *client.Client, stack, namespace, key string, spec domain.RunSpec) (api.Run, error) {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		var r api.Run
-		if r, err = c.SubmitRun(ctx, stack, namespace, key, spec); err == nil || client.StatusOf(err) != 0 {
+		if r, err = c.SubmitRun(ctx, stack, namespace, key, spec); err == nil || !client.Unanswered(err) || client.NotSent(err) || attempt == 2 {
 			return r, err
 		}
-		select {
-		case <-ctx.Done():
-			return r, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * time.Second):
+		if perr := pause(ctx, time.Duration(attempt+1)*time.Second); perr != nil {
+			return r, perr
 		}
 	}
 	return api.Run{}, err

@@ -30,12 +30,15 @@ func newStacks(o *Options) *cobra.Command {
 		Long: `Record a stack: nothing is created in AWS until it is provisioned. The name
 (3-32 lowercase letters, digits and hyphens) feeds IAM role names.`,
 		Example: "  orchestera stacks create etl --connection conn_ab12cd34ef56gh78 --region us-east-1 --namespace etl --namespace reports",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("NAME"),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			if err := atLeastOne(cmd, "system-node-count", "spark-cpu-limit"); err != nil {
+				return err
+			}
 			req.Name = args[0]
 			st, err := c.CreateStack(cmd.Context(), req)
 			if err != nil {
-				return err
+				return flagged(err, stackFlags)
 			}
 			return o.renderStacks([]api.Stack{st}, st)
 		}),
@@ -51,13 +54,15 @@ func newStacks(o *Options) *cobra.Command {
 	f.StringSliceVar(&req.Options.CapacityTypes, "capacity-type", nil, "spot and/or on-demand for Spark nodes (default both)")
 	f.IntVar(&req.Options.SparkCPULimit, "spark-cpu-limit", 0, "vCPUs Spark nodes may use in total (default 256)")
 	create.MarkFlagRequired("connection")
+	create.RegisterFlagCompletionFunc("connection", completeConnections(o))
 
 	var follow bool
 	events := &cobra.Command{
-		Use:     "events NAME",
-		Short:   "A stack's progress events",
-		Example: "  orchestera stacks events etl\n  orchestera stacks events etl -f",
-		Args:    cobra.ExactArgs(1),
+		Use:               "events NAME",
+		Short:             "A stack's progress events",
+		Example:           "  orchestera stacks events etl\n  orchestera stacks events etl -f",
+		Args:              args("NAME"),
+		ValidArgsFunction: first(completeStacks(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			return followStackEvents(cmd.Context(), o, c, args[0], follow)
 		}),
@@ -65,10 +70,11 @@ func newStacks(o *Options) *cobra.Command {
 	events.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the stack settles")
 
 	plan := &cobra.Command{
-		Use:     "plan NAME",
-		Short:   "Show what provisioning will create and need, and what it costs; exit 1 if it would fail",
-		Example: "  orchestera stacks plan etl\n  orchestera stacks plan etl -o json",
-		Args:    cobra.ExactArgs(1),
+		Use:               "plan NAME",
+		Short:             "Show what provisioning will create and need, and what it costs; exit 1 if it would fail",
+		Example:           "  orchestera stacks plan etl\n  orchestera stacks plan etl -o json",
+		Args:              args("NAME"),
+		ValidArgsFunction: first(completeStacks(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			p, err := c.PlanStack(cmd.Context(), args[0])
 			if err != nil {
@@ -92,7 +98,7 @@ func newStacks(o *Options) *cobra.Command {
 			Use:     "list",
 			Short:   "List stacks",
 			Example: "  orchestera stacks list -o yaml",
-			Args:    cobra.NoArgs,
+			Args:    args(),
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				c, err := o.client()
 				if err != nil {
@@ -102,13 +108,14 @@ func newStacks(o *Options) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return o.renderStacks(sts, sts)
+				return o.renderStacks(sts, newPage(sts, ""))
 			},
 		}, &cobra.Command{
-			Use:     "get NAME",
-			Short:   "Show one stack",
-			Example: "  orchestera stacks get local",
-			Args:    cobra.ExactArgs(1),
+			Use:               "get NAME",
+			Short:             "Show one stack",
+			Example:           "  orchestera stacks get local",
+			Args:              args("NAME"),
+			ValidArgsFunction: first(completeStacks(o)),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				c, err := o.client()
 				if err != nil {
@@ -128,6 +135,13 @@ func newStacks(o *Options) *cobra.Command {
 			},
 		})
 	return stacks
+}
+
+// stackFlags names the flags of the API's stack fields, for errors.
+var stackFlags = map[string]string{
+	"name": "NAME", "connection_id": "--connection", "region": "--region", "namespaces": "--namespace",
+	"kubernetes_version": "--kubernetes-version", "system_node_type": "--system-node-type", "system_node_count": "--system-node-count",
+	"instance_families": "--instance-family", "capacity_types": "--capacity-type", "spark_cpu_limit": "--spark-cpu-limit",
 }
 
 func (o *Options) renderStacks(rows []api.Stack, v any) error {
@@ -158,7 +172,7 @@ func followStackEvents(ctx context.Context, o *Options, c *client.Client, name s
 			return err
 		}
 		if o.Output != "table" && !follow {
-			return o.render(evs, nil)
+			return o.renderList(evs, "", nil)
 		}
 		for _, e := range evs {
 			fmt.Fprintf(o.Out, "%s  %-10s %-12s %s\n", e.At.Local().Format("15:04:05"), dash(e.Step), e.Status, e.Message)
@@ -190,11 +204,12 @@ func newNamespaces(o *Options) *cobra.Command {
 		Example: "  orchestera namespaces list --stack local\n  orchestera namespaces create etl --stack local",
 	}
 	ns.PersistentFlags().StringVar(&stack, "stack", "local", "the stack")
+	ns.RegisterFlagCompletionFunc("stack", completeStacks(o))
 	ns.AddCommand(&cobra.Command{
 		Use:     "list",
 		Short:   "List a stack's namespaces",
 		Example: "  orchestera namespaces list --stack local -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -204,7 +219,7 @@ func newNamespaces(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.render(nss, func(w *tabwriter.Writer) {
+			return o.renderList(nss, "", func(w *tabwriter.Writer) {
 				row(w, "NAME", "STACK", "CREATED")
 				for _, n := range nss {
 					row(w, n.Name, n.Stack, ago(n.CreatedAt))
@@ -215,7 +230,7 @@ func newNamespaces(o *Options) *cobra.Command {
 		Use:     "create NAME",
 		Short:   "Add a namespace (admin); repeating it is harmless",
 		Example: "  orchestera namespaces create etl --stack local",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -223,10 +238,11 @@ func newNamespaces(o *Options) *cobra.Command {
 			}
 			n, err := c.CreateNamespace(cmd.Context(), stack, args[0])
 			if err != nil {
-				return err
+				return flagged(err, map[string]string{"name": "NAME"})
 			}
-			fmt.Fprintf(o.Out, "namespace %s is ready on stack %s\n", n.Name, n.Stack)
-			return nil
+			return o.render(n, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "namespace %s is ready on stack %s\n", n.Name, n.Stack)
+			})
 		},
 	}, newNamespacesDelete(o, &stack))
 	return ns
@@ -241,7 +257,7 @@ func newNamespacesDelete(o *Options, stack *string) *cobra.Command {
 Kubernetes namespace is deleted too, with every pod, Secret and service
 account in it (only if Orchestera created it). Runs keep their records.`,
 		Example: "  orchestera namespaces delete etl --stack shared --yes",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("NAME"),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if !yes {
 				if err := confirmName(cmd, o, args[0], "delete namespace "+args[0]+" of stack "+*stack); err != nil {
@@ -251,8 +267,9 @@ account in it (only if Orchestera created it). Runs keep their records.`,
 			if err := c.DeleteNamespace(cmd.Context(), *stack, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.Err, "namespace %s deleted from stack %s\n", args[0], *stack)
-			return nil
+			return o.render(deleted{Kind: "namespace", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "namespace %s deleted from stack %s\n", args[0], *stack)
+			})
 		}),
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "delete without asking for the namespace's name (required when not on a terminal)")
@@ -264,10 +281,11 @@ account in it (only if Orchestera created it). Runs keep their records.`,
 func stackAction(o *Options, use, action, short string) *cobra.Command {
 	var wait, yes bool
 	cmd := &cobra.Command{
-		Use:     use + " NAME",
-		Short:   short + " (admin)",
-		Example: fmt.Sprintf("  orchestera stacks %s etl --wait", use),
-		Args:    cobra.ExactArgs(1),
+		Use:               use + " NAME",
+		Short:             short + " (admin)",
+		Example:           fmt.Sprintf("  orchestera stacks %s etl --wait", use),
+		Args:              args("NAME"),
+		ValidArgsFunction: first(completeStacks(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if action == "destroy" && !yes {
 				if err := confirmName(cmd, o, args[0], "destroy stack "+args[0]); err != nil {

@@ -29,7 +29,7 @@ encrypted and never shows it again. Attaching an attached stack again
 replaces its credential.`,
 		Example: `  orchestera stacks attach shared --kubeconfig ~/.kube/config --context prod --namespace etl --wait
   orchestera stacks attach shared --kubeconfig orchestera-sa.kubeconfig`,
-		Args: cobra.ExactArgs(1),
+		Args: args("NAME"),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			kubeconfig, err := flattenContext(file, req.Context)
 			if err != nil {

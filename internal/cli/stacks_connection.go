@@ -17,8 +17,9 @@ func newStacksSetConnection(o *Options) *cobra.Command {
 		Long: `Move a stack to another verified connection of the same AWS account and
 region, for instance before deleting the connection it uses now: a connection
 that a stack which is not destroyed uses cannot be deleted.`,
-		Example: "  orchestera stacks set-connection etl --connection conn_ab12cd34ef56gh78",
-		Args:    cobra.ExactArgs(1),
+		Example:           "  orchestera stacks set-connection etl --connection conn_ab12cd34ef56gh78",
+		Args:              args("NAME"),
+		ValidArgsFunction: first(completeStacks(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if conn == "" {
 				return errors.New("--connection is required: the id of a verified connection (orchestera connections list)")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -15,14 +16,16 @@ func newStacksDelete(o *Options) *cobra.Command {
 		Long: `Delete the record of a stack that is destroyed, or a draft that never built
 anything, with its namespaces, events and runs. A stack that still has
 resources in AWS must be destroyed first (orchestera stacks destroy NAME).`,
-		Example: "  orchestera stacks destroy etl --yes --wait && orchestera stacks delete etl",
-		Args:    cobra.ExactArgs(1),
+		Example:           "  orchestera stacks destroy etl --yes --wait && orchestera stacks delete etl",
+		Args:              args("NAME"),
+		ValidArgsFunction: first(completeStacks(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if err := c.DeleteStack(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.Err, "stack %s deleted\n", args[0])
-			return nil
+			return o.render(deleted{Kind: "stack", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "stack %s deleted\n", args[0])
+			})
 		}),
 	}
 }

@@ -20,8 +20,9 @@ account annotation per IAM parameter, the connections Secret from the
 datasources. What was synced before and whose source is gone is removed.
 Each source that could not be synced is listed with its problem; the others
 are synced regardless.`,
-		Example: "  orchestera stacks sync shared\n  orchestera stacks sync shared -o json",
-		Args:    cobra.ExactArgs(1),
+		Example:           "  orchestera stacks sync shared\n  orchestera stacks sync shared -o json",
+		Args:              args("NAME"),
+		ValidArgsFunction: first(completeStacks(o)),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			r, err := c.SyncStack(cmd.Context(), args[0])
 			if err != nil {

@@ -19,7 +19,7 @@ func newTokens(o *Options) *cobra.Command {
 		Use:     "create NAME",
 		Short:   "Create a token; its secret is printed once",
 		Example: "  orchestera tokens create ci\n  ORCHESTERA_TOKEN=$(orchestera tokens create ci -o json | jq -r .secret)",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -27,7 +27,7 @@ func newTokens(o *Options) *cobra.Command {
 			}
 			t, err := c.CreateToken(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return flagged(err, map[string]string{"name": "NAME"})
 			}
 			return o.render(t, func(w *tabwriter.Writer) {
 				row(w, "ID", "NAME", "SECRET")
@@ -39,7 +39,7 @@ func newTokens(o *Options) *cobra.Command {
 		Use:     "list",
 		Short:   "List your tokens (never their secrets)",
 		Example: "  orchestera tokens list -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -49,13 +49,13 @@ func newTokens(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.renderTokens(ts, ts)
+			return o.renderTokens(ts, newPage(ts, ""))
 		},
 	}, &cobra.Command{
 		Use:     "revoke TOKEN_ID",
 		Short:   "Revoke a token; repeating it is harmless",
 		Example: "  orchestera tokens revoke tok_ab12cd34ef56gh78",
-		Args:    cobra.ExactArgs(1),
+		Args:    args("TOKEN_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
 			if err != nil {

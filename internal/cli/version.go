@@ -13,7 +13,7 @@ func newVersion(o *Options) *cobra.Command {
 		Use:     "version",
 		Short:   "Print the version and commit of this binary",
 		Example: "  orchestera version\n  orchestera version -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, c := version.Info()
 			out := struct {

@@ -11,7 +11,7 @@ func newWhoami(o *Options) *cobra.Command {
 		Use:     "whoami",
 		Short:   "Show the user, organization and role your token acts as",
 		Example: "  orchestera whoami\n  orchestera whoami -o yaml",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := o.client()
 			if err != nil {

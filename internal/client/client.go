@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -60,6 +61,22 @@ func StatusOf(err error) int {
 		return e.Status
 	}
 	return 0
+}
+
+// NotSent reports whether err means the request never reached a server:
+// nothing listened (connection refused) or the address did not resolve. A
+// request that got no answer may have been handled; one never sent was not.
+func NotSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns)
+}
+
+// Unanswered reports whether err is a failure to get any answer (the
+// network, or the server went away), as opposed to a problem it answered.
+func Unanswered(err error) bool {
+	var e *Error
+	return err != nil && !errors.As(err, &e)
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/orchestera/orchestera/internal/api"
 )
@@ -49,7 +50,28 @@ func (c *Client) ConnectionEvents(ctx context.Context, id string) ([]api.Connect
 	return get[[]api.ConnectionEvent](ctx, c, "/v1/aws-connections/"+url.PathEscape(id)+"/events")
 }
 
+// AuditQuery filters an audit listing; empty fields match everything.
+type AuditQuery struct {
+	Connection, Stack, Actor, Cursor string
+	Since, Until                     time.Time
+	Limit                            int
+}
+
 // Audit is GET /v1/audit.
-func (c *Client) Audit(ctx context.Context, limit int) ([]api.AuditEntry, error) {
-	return get[[]api.AuditEntry](ctx, c, fmt.Sprintf("/v1/audit?limit=%d", limit))
+func (c *Client) Audit(ctx context.Context, q AuditQuery) (api.AuditPage, error) {
+	v := url.Values{}
+	for k, val := range map[string]string{"connection": q.Connection, "stack": q.Stack, "actor": q.Actor, "cursor": q.Cursor} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	for k, t := range map[string]time.Time{"since": q.Since, "until": q.Until} {
+		if !t.IsZero() {
+			v.Set(k, t.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	if q.Limit != 0 {
+		v.Set("limit", fmt.Sprint(q.Limit))
+	}
+	return get[api.AuditPage](ctx, c, "/v1/audit?"+v.Encode())
 }

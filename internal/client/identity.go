@@ -58,3 +58,25 @@ func (c *Client) ListTokens(ctx context.Context) ([]api.Token, error) {
 func (c *Client) RevokeToken(ctx context.Context, id string) (api.Token, error) {
 	return send[api.Token](ctx, c, http.MethodDelete, "/v1/tokens/"+url.PathEscape(id), nil)
 }
+
+// SignInChoice is POST /auth/github/choice: the invitations a sign-in's
+// ticket may accept.
+func (c *Client) SignInChoice(ctx context.Context, ticket string) (api.SignedIn, error) {
+	return send[api.SignedIn](ctx, c, http.MethodPost, "/auth/github/choice", map[string]any{"ticket": ticket})
+}
+
+// AcceptInvitation is POST /auth/github/accept-invitation.
+func (c *Client) AcceptInvitation(ctx context.Context, ticket, invitationID, tokenName string) (api.SignedIn, error) {
+	return send[api.SignedIn](ctx, c, http.MethodPost, "/auth/github/accept-invitation",
+		map[string]any{"ticket": ticket, "invitation_id": invitationID, "token_name": tokenName})
+}
+
+// CreateOrganization is POST /auth/github/create-organization.
+func (c *Client) CreateOrganization(ctx context.Context, ticket, tokenName string) (api.SignedIn, error) {
+	return send[api.SignedIn](ctx, c, http.MethodPost, "/auth/github/create-organization", map[string]any{"ticket": ticket, "token_name": tokenName})
+}
+
+// GetMember is GET /v1/members/{user_id}.
+func (c *Client) GetMember(ctx context.Context, userID string) (api.Member, error) {
+	return get[api.Member](ctx, c, "/v1/members/"+url.PathEscape(userID))
+}

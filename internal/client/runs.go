@@ -55,7 +55,7 @@ func (c *Client) ListRuns(ctx context.Context, q RunQuery) (api.RunPage, error) 
 			v.Set(k, val)
 		}
 	}
-	if q.Limit > 0 {
+	if q.Limit != 0 {
 		v.Set("limit", fmt.Sprint(q.Limit))
 	}
 	return get[api.RunPage](ctx, c, "/v1/runs?"+v.Encode())
@@ -71,16 +71,40 @@ func (c *Client) CancelRun(ctx context.Context, id string) (api.Run, error) {
 	return send[api.Run](ctx, c, http.MethodPost, "/v1/runs/"+url.PathEscape(id)+"/cancel", nil)
 }
 
-// RunLogs copies a run's log to w; with follow it returns when the run has
-// ended and its log is drained.
-func (c *Client) RunLogs(ctx context.Context, id string, follow bool, w io.Writer) error {
-	resp, err := c.raw(ctx, http.MethodGet, fmt.Sprintf("/v1/runs/%s/logs?follow=%t", url.PathEscape(id), follow), nil, nil)
+// LogQuery says which part of a run's log to read.
+type LogQuery struct {
+	Follow bool      // keep reading while the run is live
+	Offset int64     // skip this many bytes
+	Tail   *int      // start with the last this many lines
+	Since  time.Time // start with what was written since
+}
+
+// RunLogs copies a run's log to w; with Follow it returns when the run has
+// ended and its log is drained. It returns the offset in the whole log of
+// the first byte it copied and how many it copied, also when the stream
+// broke, so a follower can resume at start+n.
+func (c *Client) RunLogs(ctx context.Context, id string, q LogQuery, w io.Writer) (start, n int64, err error) {
+	v := url.Values{"follow": {fmt.Sprint(q.Follow)}}
+	if q.Offset > 0 {
+		v.Set("offset", fmt.Sprint(q.Offset))
+	}
+	if q.Tail != nil {
+		v.Set("tail", fmt.Sprint(*q.Tail))
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
+	}
+	resp, err := c.raw(ctx, http.MethodGet, fmt.Sprintf("/v1/runs/%s/logs?%s", url.PathEscape(id), v.Encode()), nil, nil)
 	if err != nil {
-		return err
+		return q.Offset, 0, err
 	}
 	defer resp.Body.Close()
-	_, err = io.Copy(w, resp.Body)
-	return err
+	start = q.Offset
+	if h := resp.Header.Get("X-Log-Offset"); h != "" {
+		fmt.Sscan(h, &start)
+	}
+	n, err = io.Copy(w, resp.Body)
+	return start, n, err
 }
 
 // CreateStack is POST /v1/stacks.

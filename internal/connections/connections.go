@@ -6,8 +6,10 @@ package connections
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -43,11 +45,12 @@ func (s *Service) ExternalID(ctx context.Context, p domain.Principal) (externalI
 	return externalID, platformAccount, err
 }
 
+// externalID reads the organization's external ID, creating it on first
+// use: concurrent first uses all get the one the store kept.
 func (s *Service) externalID(ctx context.Context, orgID string) (string, error) {
 	id, err := s.Store.GetExternalID(ctx, orgID)
 	if domain.IsNotFound(err) {
-		id = domain.NewExternalID()
-		err = s.Store.SetExternalID(ctx, orgID, id, s.Store.Now())
+		return s.Store.EnsureExternalID(ctx, orgID, domain.NewExternalID(), s.Store.Now())
 	}
 	return id, err
 }
@@ -71,6 +74,9 @@ func (s *Service) RotateExternalID(ctx context.Context, p domain.Principal) (str
 	err := s.Store.InTx(ctx, func(tx domain.Tx) error {
 		now := s.Store.Now()
 		if err := tx.SetExternalID(ctx, p.OrgID, id, now); err != nil {
+			return err
+		}
+		if err := tx.AddAudit(ctx, domain.IdentityAudit(p, domain.AuditOperationConnections, domain.AuditRotateExternalID, p.OrgID, now)); err != nil {
 			return err
 		}
 		conns, err := tx.ListConnections(ctx, p.OrgID)
@@ -113,7 +119,14 @@ func (s *Service) Create(ctx context.Context, p domain.Principal, roleARN string
 	}
 	c := domain.AWSConnection{ID: domain.NewID("conn"), OrgID: p.OrgID, RoleARN: roleARN, AccountID: account, Regions: regions,
 		State: domain.ConnectionUnverified, Hint: "not verified yet: run orchestera connections verify", CreatedAt: s.Store.Now()}
-	return c, s.Store.CreateConnection(ctx, c)
+	return c, s.Store.InTx(ctx, func(tx domain.Tx) error {
+		if err := tx.CreateConnection(ctx, c); err != nil {
+			return err
+		}
+		a := domain.IdentityAudit(p, domain.AuditOperationConnections, domain.AuditCreateConnection, c.ID, c.CreatedAt)
+		a.ConnectionID = c.ID
+		return tx.AddAudit(ctx, a)
+	})
 }
 
 // List lists the organization's connections.
@@ -134,7 +147,8 @@ func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domai
 	return c, &v, err
 }
 
-// Delete removes a connection (admin). Its audit entries stay.
+// Delete removes a connection (admin). Its audit entries stay, and the
+// deletion is one more.
 func (s *Service) Delete(ctx context.Context, p domain.Principal, id string) error {
 	if err := domain.RequireAdmin(p); err != nil {
 		return err
@@ -153,7 +167,14 @@ func (s *Service) Delete(ctx context.Context, p domain.Principal, id string) err
 		return domain.Errorf(domain.CodeConflict, "connection %s is used by stacks %s: destroy them first, or move them to another connection of the same AWS account (orchestera stacks set-connection NAME --connection ID)",
 			id, strings.Join(live, ", "))
 	}
-	return s.Store.DeleteConnection(ctx, p.OrgID, id)
+	return s.Store.InTx(ctx, func(tx domain.Tx) error {
+		if err := tx.DeleteConnection(ctx, p.OrgID, id); err != nil {
+			return err
+		}
+		a := domain.IdentityAudit(p, domain.AuditOperationConnections, domain.AuditDeleteConnection, id, s.Store.Now())
+		a.ConnectionID = id
+		return tx.AddAudit(ctx, a)
+	})
 }
 
 // Events lists what happened to a connection.
@@ -164,13 +185,47 @@ func (s *Service) Events(ctx context.Context, p domain.Principal, id string) ([]
 	return s.Store.ListConnectionEvents(ctx, p.OrgID, id)
 }
 
-// Audit lists AWS calls made through the organization's roles (admin).
-func (s *Service) Audit(ctx context.Context, p domain.Principal, limit int) ([]domain.AuditEntry, error) {
+// Audit lists the organization's audit log, newest first (admin): AWS calls
+// made through its roles and identity actions. cursor is what the previous
+// page returned; the next page's cursor is "" on the last page.
+func (s *Service) Audit(ctx context.Context, p domain.Principal, f domain.AuditFilter, cursor string) ([]domain.AuditEntry, string, error) {
 	if err := domain.RequireAdmin(p); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
+	switch {
+	case f.Limit < 1 || f.Limit > 1000:
+		return nil, "", domain.Invalid("limit", "range", "must be between 1 and 1000")
+	case !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since):
+		return nil, "", domain.Invalid("until", "after_since", "must be later than since")
 	}
-	return s.Store.ListAudit(ctx, p.OrgID, limit)
+	if cursor != "" {
+		var err error
+		if f.BeforeAt, f.BeforeID, err = decodeCursor(cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	es, err := s.Store.ListAudit(ctx, p.OrgID, f)
+	if err != nil || len(es) < f.Limit {
+		return es, "", err
+	}
+	last := es[len(es)-1]
+	return es, encodeCursor(last.At, last.ID), nil
+}
+
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := domain.Invalid("cursor", "cursor", "must be a next_cursor value from a previous page")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	at, id, ok := strings.Cut(string(raw), "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", bad
+	}
+	return t, id, nil
 }

@@ -3,21 +3,34 @@ package connections
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
 // Verify runs every check against a connection now and records the result.
+// It acts as the customer's role in their account, so it is for admins:
+// members read the latest verdict (Get).
 func (s *Service) Verify(ctx context.Context, p domain.Principal, id string) (domain.AWSConnection, domain.Verification, error) {
 	c, err := s.Store.GetConnection(ctx, p.OrgID, id)
 	if err != nil {
 		return c, domain.Verification{}, err
 	}
-	return s.verify(ctx, c)
+	if err := domain.RequireAdmin(p); err != nil {
+		return c, domain.Verification{}, err
+	}
+	return s.verify(ctx, c, p)
 }
 
-func (s *Service) verify(ctx context.Context, c domain.AWSConnection) (domain.AWSConnection, domain.Verification, error) {
+// ExternalIDPlaceholder stands for the external ID in everything a
+// verification stores (evidence, fixes, hints, events): members read those,
+// and the external ID is for admins (orchestera connections external-id).
+const ExternalIDPlaceholder = "$EXTERNAL_ID"
+
+// verify checks c on behalf of actor (the zero Principal for the periodic
+// re-verification).
+func (s *Service) verify(ctx context.Context, c domain.AWSConnection, actor domain.Principal) (domain.AWSConnection, domain.Verification, error) {
 	externalID, err := s.externalID(ctx, c.OrgID)
 	if err != nil {
 		return c, domain.Verification{}, err
@@ -32,12 +45,16 @@ func (s *Service) verify(ctx context.Context, c domain.AWSConnection) (domain.AW
 		PlatformAccountID: platform, Regions: c.Regions, RegisteredAt: c.CreatedAt,
 		Audit: func(action, outcome string) {
 			err := s.Store.AddAudit(context.WithoutCancel(ctx), domain.AuditEntry{ID: domain.NewID("aud"), OrgID: c.OrgID, ConnectionID: c.ID,
-				Operation: "verify", Action: action, At: s.Store.Now(), Outcome: outcome})
+				Operation: "verify", Action: action, At: s.Store.Now(), Outcome: outcome, ActorUserID: actor.UserID, ActorTokenID: actor.TokenID})
 			if err != nil {
 				s.Log.ErrorContext(ctx, "recording an audit entry", "org_id", c.OrgID, "err", err)
 			}
 		},
 	})
+	for i := range v.Checks {
+		v.Checks[i].Evidence = strings.ReplaceAll(v.Checks[i].Evidence, externalID, ExternalIDPlaceholder)
+		v.Checks[i].Fix = strings.ReplaceAll(v.Checks[i].Fix, externalID, ExternalIDPlaceholder)
+	}
 	v.EndedAt = s.Store.Now()
 	v.Verified = len(v.Checks) > 0
 	hint := ""
@@ -113,7 +130,7 @@ func (s *Service) RunPeriodic(ctx context.Context, every time.Duration) {
 			continue
 		}
 		for _, c := range conns {
-			if _, _, err := s.verify(ctx, c); err != nil && ctx.Err() == nil {
+			if _, _, err := s.verify(ctx, c, domain.Principal{}); err != nil && ctx.Err() == nil {
 				s.Log.WarnContext(ctx, "periodic verification", "org_id", c.OrgID, "connection_id", c.ID, "err", err)
 			}
 		}

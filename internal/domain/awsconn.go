@@ -71,15 +71,61 @@ type ConnectionEvent struct {
 	Message      string
 }
 
-// AuditEntry records one AWS call made through a customer's role.
+// AuditEntry records one AWS call made through a customer's role, or one
+// identity action (a token, member, invitation or connection changed). It
+// names what it acted on by id only, with no reference the store enforces,
+// so an entry outlives the connection, stack or token it names.
 type AuditEntry struct {
 	ID           string
 	OrgID        string
-	ConnectionID string
-	Operation    string // what Orchestera was doing, e.g. verify
-	Action       string // the AWS action, e.g. iam:GetRole
+	ConnectionID string // the connection whose role made the call, or that was changed
+	Stack        string // the stack's name, for calls a stack's lifecycle made
+	Operation    string // what Orchestera was doing, e.g. verify, provision stack etl, identity
+	Action       string // the AWS action (iam:GetRole) or Orchestera's own (orchestera:CreateToken)
+	Target       string // the object of an identity action: a token, user, invitation or connection id
 	At           time.Time
 	Outcome      string // ok, or the AWS error code
+	// The actor: who asked for it, and with which token. Both are empty
+	// for the server's own work (periodic verification).
+	ActorUserID  string
+	ActorTokenID string
+}
+
+// Orchestera's own audited actions, as AuditEntry.Action.
+const (
+	AuditCreateToken      = "orchestera:CreateToken"
+	AuditRevokeToken      = "orchestera:RevokeToken"
+	AuditRemoveMember     = "orchestera:RemoveMember"
+	AuditCreateInvitation = "orchestera:CreateInvitation"
+	AuditRevokeInvitation = "orchestera:RevokeInvitation"
+	AuditAcceptInvitation = "orchestera:AcceptInvitation"
+	AuditCreateConnection = "orchestera:CreateConnection"
+	AuditDeleteConnection = "orchestera:DeleteConnection"
+	AuditRotateExternalID = "orchestera:RotateExternalId"
+)
+
+// The operations of Orchestera's own audited actions.
+const (
+	AuditOperationIdentity    = "identity"    // tokens, members, invitations
+	AuditOperationConnections = "connections" // connections and the external ID
+)
+
+// IdentityAudit is the entry of an identity action by p on target.
+func IdentityAudit(p Principal, operation, action, target string, at time.Time) AuditEntry {
+	return AuditEntry{ID: NewID("aud"), OrgID: p.OrgID, Operation: operation, Action: action, Target: target, At: at,
+		Outcome: "ok", ActorUserID: p.UserID, ActorTokenID: p.TokenID}
+}
+
+// AuditFilter narrows an audit listing; empty fields match everything.
+type AuditFilter struct {
+	ConnectionID string
+	Stack        string
+	Actor        string    // a user id or a token id
+	Since, Until time.Time // Since <= At < Until
+	// The cursor: entries older than this one (newest first).
+	BeforeAt time.Time
+	BeforeID string
+	Limit    int
 }
 
 // VerificationTarget is what a role verification checks.

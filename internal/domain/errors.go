@@ -16,6 +16,7 @@ const (
 	CodeUnauthorized Code = "unauthorized"
 	CodeForbidden    Code = "forbidden"
 	CodeUnavailable  Code = "unavailable"
+	CodeRateLimited  Code = "rate_limited"
 	CodeInternal     Code = "internal"
 )
 

@@ -43,7 +43,8 @@ type Member struct {
 	Name  string
 }
 
-// Invitation lets an email join an organization on first sign-in.
+// Invitation lets an email join an organization: its invitee signs in and
+// accepts it explicitly.
 type Invitation struct {
 	ID         string
 	OrgID      string
@@ -111,4 +112,21 @@ func RequireAdmin(p Principal) error {
 		return Errorf(CodeForbidden, "this needs the admin role in your organization")
 	}
 	return nil
+}
+
+// SignInTicket lets a user who signed in but belongs to no organization yet
+// choose one: accept a pending invitation, or create an organization of
+// their own. Only its secret's hash is stored; it is used once, and soon.
+type SignInTicket struct {
+	Hash      string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// InvitationOffer is a pending invitation as its invitee sees it.
+type InvitationOffer struct {
+	Invitation
+	OrgName   string
+	InvitedBy string // the inviting admin's email
 }

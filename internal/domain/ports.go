@@ -129,6 +129,13 @@ type Executor interface {
 	OpenLog(r Run) (io.ReadCloser, error)
 }
 
+// LogClock is an Executor that knows when its runs wrote their logs.
+type LogClock interface {
+	// LogOffsetSince is the offset of the first byte of r's log written at
+	// or after t.
+	LogOffsetSince(r Run, t time.Time) (int64, error)
+}
+
 // StackResolver finds a stack and one of its namespaces, NotFound for
 // either.
 type StackResolver interface {

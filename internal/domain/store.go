@@ -27,6 +27,7 @@ type Tx interface {
 	MemberRecords
 	InvitationRecords
 	TokenRecords
+	SignInTicketRecords
 	StackRecords
 	NamespaceRecords
 	StackEventRecords
@@ -62,6 +63,8 @@ type (
 		MemberRecords
 		InvitationRecords
 		TokenRecords
+		SignInTicketRecords
+		AddAudit(ctx context.Context, a AuditEntry) error
 	}
 	// StackStore is what the stack service uses.
 	StackStore interface {
@@ -153,6 +156,10 @@ type MemberRecords interface {
 	GetMember(ctx context.Context, orgID, userID string) (Member, error)
 	ListMembers(ctx context.Context, orgID string) ([]Member, error)
 	RemoveMember(ctx context.Context, orgID, userID string) error
+	// LockMembers holds the organization's memberships until the
+	// transaction ends: another transaction that locks them waits. A rule
+	// over all members (the last admin stays) locks them before it reads.
+	LockMembers(ctx context.Context, orgID string) error
 }
 
 // InvitationRecords keeps invitations.
@@ -179,6 +186,16 @@ type TokenRecords interface {
 	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
 	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error
 	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// SignInTicketRecords keeps the tickets of sign-ins waiting for the user's
+// choice of organization.
+type SignInTicketRecords interface {
+	// CreateSignInTicket also drops the tickets that expired before t's
+	// creation.
+	CreateSignInTicket(ctx context.Context, t SignInTicket) error
+	GetSignInTicket(ctx context.Context, hash string) (SignInTicket, error)
+	DeleteSignInTicket(ctx context.Context, hash string) error
 }
 
 // StackRecords keeps stacks.
@@ -271,6 +288,9 @@ type RunRecords interface {
 	// RunsInState lists runs of every organization, oldest first: the
 	// executor serves them all.
 	RunsInState(ctx context.Context, kind StackKind, states ...RunState) ([]Run, error)
+	// CountRunsAhead counts the runs on r's stack that a pending r waits
+	// for: the live ones, and the pending ones created before it.
+	CountRunsAhead(ctx context.Context, r Run) (int, error)
 }
 
 // ConnectionRecords keeps AWS connections, external IDs, verifications and
@@ -278,7 +298,12 @@ type RunRecords interface {
 type ConnectionRecords interface {
 	// GetExternalID answers NotFound until one was set for the organization.
 	GetExternalID(ctx context.Context, orgID string) (string, error)
+	// SetExternalID sets or replaces (rotates) the external ID.
 	SetExternalID(ctx context.Context, orgID, externalID string, at time.Time) error
+	// EnsureExternalID sets candidate unless the organization has an
+	// external ID already, and returns the one it has: concurrent first
+	// uses all get the same.
+	EnsureExternalID(ctx context.Context, orgID, candidate string, at time.Time) (string, error)
 	CreateConnection(ctx context.Context, c AWSConnection) error
 	GetConnection(ctx context.Context, orgID, id string) (AWSConnection, error)
 	ListConnections(ctx context.Context, orgID string) ([]AWSConnection, error)
@@ -293,9 +318,10 @@ type ConnectionRecords interface {
 	ListConnectionEvents(ctx context.Context, orgID, connectionID string) ([]ConnectionEvent, error)
 }
 
-// AuditRecords keeps the audit log of AWS calls.
+// AuditRecords keeps the audit log: AWS calls and identity actions.
 type AuditRecords interface {
 	AddAudit(ctx context.Context, a AuditEntry) error
-	// ListAudit returns the newest entries first, at most limit.
-	ListAudit(ctx context.Context, orgID string, limit int) ([]AuditEntry, error)
+	// ListAudit returns the entries that pass the filter, newest first,
+	// after its cursor, at most its limit.
+	ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEntry, error)
 }

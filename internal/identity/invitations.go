@@ -6,9 +6,10 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-// CreateInvitation invites an email to the principal's organization.
-// Whether the email belongs to another organization is not revealed here;
-// that is checked when the invitation is accepted.
+// CreateInvitation invites an email to the principal's organization. The
+// invitee joins only by accepting it after signing in. Whether the email
+// belongs to another organization is not revealed here; that is checked
+// when the invitation is accepted.
 func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, email string, role domain.Role) (domain.Invitation, error) {
 	if err := domain.RequireAdmin(p); err != nil {
 		return domain.Invitation{}, err
@@ -49,7 +50,10 @@ func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, emai
 				return domain.Errorf(domain.CodeConflict, "%s already has a pending invitation (%s); revoke it to change the role", email, o.ID)
 			}
 		}
-		return tx.CreateInvitation(ctx, inv)
+		if err := tx.CreateInvitation(ctx, inv); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, domain.IdentityAudit(p, domain.AuditOperationIdentity, domain.AuditCreateInvitation, inv.ID, now))
 	})
 	return inv, err
 }
@@ -88,7 +92,11 @@ func (s *Service) RevokeInvitation(ctx context.Context, p domain.Principal, id s
 		case domain.InvitationRevoked:
 			return nil
 		}
-		if err := tx.MarkInvitationRevoked(ctx, p.OrgID, id, s.Store.Now()); err != nil {
+		now := s.Store.Now()
+		if err := tx.MarkInvitationRevoked(ctx, p.OrgID, id, now); err != nil {
+			return err
+		}
+		if err := tx.AddAudit(ctx, domain.IdentityAudit(p, domain.AuditOperationIdentity, domain.AuditRevokeInvitation, id, now)); err != nil {
 			return err
 		}
 		inv, err = tx.GetInvitation(ctx, p.OrgID, id)

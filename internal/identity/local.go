@@ -53,7 +53,7 @@ func (s *Service) EnsureLocal(ctx context.Context, configToken string) (orgID, s
 			return err
 		}
 		orgID = m.OrgID
-		_, secret, err = mintToken(ctx, tx, m.OrgID, u.ID, LocalTokenName, now)
+		_, secret, err = mintToken(ctx, tx, domain.Principal{OrgID: m.OrgID, UserID: u.ID, Role: m.Role}, LocalTokenName, now)
 		return err
 	})
 	return orgID, secret, err

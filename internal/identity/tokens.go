@@ -1,9 +1,8 @@
 package identity
 
 import (
-	"time"
-
 	"context"
+	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -14,7 +13,14 @@ func (s *Service) CreateToken(ctx context.Context, p domain.Principal, name stri
 	if err := domain.ValidateTokenName(name); err != nil {
 		return domain.Token{}, "", err
 	}
-	return mintToken(ctx, s.Store, p.OrgID, p.UserID, name, s.Store.Now())
+	var t domain.Token
+	var secret string
+	err := s.Store.InTx(ctx, func(tx domain.Tx) error {
+		var err error
+		t, secret, err = mintToken(ctx, tx, p, name, s.Store.Now())
+		return err
+	})
+	return t, secret, err
 }
 
 // ListTokens lists the principal's own tokens.
@@ -34,22 +40,34 @@ func (s *Service) GetToken(ctx context.Context, p domain.Principal, id string) (
 // RevokeToken revokes one of the principal's own tokens; repeating it is a
 // no-op.
 func (s *Service) RevokeToken(ctx context.Context, p domain.Principal, id string) (domain.Token, error) {
-	if _, err := s.GetToken(ctx, p, id); err != nil {
-		return domain.Token{}, err
+	t, err := s.GetToken(ctx, p, id)
+	if err != nil || t.RevokedAt != nil {
+		return t, err
 	}
-	if err := s.Store.RevokeToken(ctx, p.OrgID, id, s.Store.Now()); err != nil {
+	err = s.Store.InTx(ctx, func(tx domain.Tx) error {
+		now := s.Store.Now()
+		if err := tx.RevokeToken(ctx, p.OrgID, id, now); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, domain.IdentityAudit(p, domain.AuditOperationIdentity, domain.AuditRevokeToken, id, now))
+	})
+	if err != nil {
 		return domain.Token{}, err
 	}
 	return s.GetToken(ctx, p, id)
 }
 
-func mintToken(ctx context.Context, tx domain.TokenRecords, orgID, userID, name string, now time.Time) (domain.Token, string, error) {
+// mintToken creates a token for p's user, audited as p's action.
+func mintToken(ctx context.Context, tx domain.Tx, p domain.Principal, name string, now time.Time) (domain.Token, string, error) {
 	secret := domain.NewTokenSecret()
 	t := domain.Token{
-		ID: domain.NewID("tok"), OrgID: orgID, UserID: userID, Name: name,
+		ID: domain.NewID("tok"), OrgID: p.OrgID, UserID: p.UserID, Name: name,
 		Hash: domain.HashToken(secret), Prefix: domain.TokenDisplayPrefix(secret), CreatedAt: now,
 	}
 	if err := tx.CreateToken(ctx, t); err != nil {
+		return domain.Token{}, "", err
+	}
+	if err := tx.AddAudit(ctx, domain.IdentityAudit(p, domain.AuditOperationIdentity, domain.AuditCreateToken, t.ID, now)); err != nil {
 		return domain.Token{}, "", err
 	}
 	return t, secret, nil

@@ -18,6 +18,7 @@ func (e *Executor) supervise(r domain.Run, p *proc) {
 	e.mu.Lock()
 	e.live[r.ID] = p
 	e.mu.Unlock()
+	go e.indexLog(r.ID, p.done)
 	go func() {
 		if r.Spec.TimeoutSeconds > 0 && r.StartedAt != nil {
 			left := time.Until(r.StartedAt.Add(time.Duration(r.Spec.TimeoutSeconds) * time.Second))

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -88,6 +89,11 @@ func (s *Service) Get(ctx context.Context, p domain.Principal, id string) (domai
 	return s.Store.GetRun(ctx, p.OrgID, id)
 }
 
+// QueuedBehind counts the runs a pending run waits for on its stack.
+func (s *Service) QueuedBehind(ctx context.Context, r domain.Run) (int, error) {
+	return s.Store.CountRunsAhead(ctx, r)
+}
+
 // List lists runs newest first; cursor is what the previous page returned.
 func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilter, cursor string) ([]domain.Run, string, error) {
 	switch {
@@ -153,6 +159,19 @@ func (s *Service) OpenLog(ctx context.Context, p domain.Principal, id string) (d
 	}
 	rc, err := exec.OpenLog(r)
 	return r, rc, err
+}
+
+// LogOffsetSince is where a run's log reaches the lines written since t.
+func (s *Service) LogOffsetSince(ctx context.Context, p domain.Principal, r domain.Run, t time.Time) (int64, error) {
+	exec, err := s.executor(r.StackName, r.StackKind)
+	if err != nil {
+		return 0, err
+	}
+	clock, ok := exec.(domain.LogClock)
+	if !ok {
+		return 0, domain.Invalid("since", "supported", fmt.Sprintf("the logs of %s stacks do not record when they were written", r.StackKind))
+	}
+	return clock.LogOffsetSince(r, t)
 }
 
 // executor is the executor of a stack kind, or a Conflict saying that

@@ -11,10 +11,14 @@ import (
 
 // Plan lists what provisioning the stack will create and need, checks every
 // step's permissions against its connection's latest verification, and
-// estimates the cost and the time, without creating anything.
+// estimates the cost and the time, without creating anything. It calls AWS
+// as the customer's role (prices, what exists), so it is for admins.
 func (s *Service) Plan(ctx context.Context, p domain.Principal, name string) (domain.Stack, domain.StackPlan, error) {
 	st, err := s.Store.GetStack(ctx, p.OrgID, name)
 	if err != nil {
+		return st, domain.StackPlan{}, err
+	}
+	if err := domain.RequireAdmin(p); err != nil {
 		return st, domain.StackPlan{}, err
 	}
 	prov, err := s.provider(st, "there is nothing to plan")

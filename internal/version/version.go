@@ -1,19 +1,32 @@
-// Package version reports the build's version and commit, set with -ldflags
-// by the Makefile and read from the Go build info otherwise.
+// Package version reports the build's version and commit. The release
+// version is the VERSION file next to this one; `make build` stamps it (or
+// the git tag it is built from) and the commit with -ldflags, and a plain
+// `go build` reports VERSION with a "-dev" suffix and the commit from the
+// Go build info.
 package version
 
-import "runtime/debug"
+import (
+	_ "embed"
+	"runtime/debug"
+	"strings"
+)
+
+//go:embed VERSION
+var release string
 
 // Set at link time: -X github.com/orchestera/orchestera/internal/version.Version=...
 var (
-	Version = "dev"
+	Version = ""
 	Commit  = ""
 )
 
 // Info returns the version and the commit, "unknown" when neither the
 // linker nor the build info recorded it.
 func Info() (version, commit string) {
-	commit = Commit
+	version, commit = Version, Commit
+	if version == "" {
+		version = strings.TrimSpace(release) + "-dev"
+	}
 	if commit == "" {
 		commit = "unknown"
 		if bi, ok := debug.ReadBuildInfo(); ok {
@@ -24,5 +37,5 @@ func Info() (version, commit string) {
 			}
 		}
 	}
-	return Version, commit
+	return version, commit
 }

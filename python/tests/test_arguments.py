@@ -49,3 +49,22 @@ def test_declarations_are_checked():
         Argument(dict)
     with pytest.raises(TypeError):
         Argument(str, required=True, default="x")
+
+
+def test_help_lists_every_argument_with_kind_default_and_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        Job.from_args("app", ["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: python -m orchestera.entrypoints.run" in out
+    for line in ["--date (str, required) day", "--limit (int, default 10)", "--ratio (float, default 0.5)",
+                 "--dry-run (bool, default False)", "--tags (list, default [])"]:
+        assert line in out
+
+
+def test_help_through_the_runner(capsys):
+    from orchestera.entrypoints import run
+    with pytest.raises(SystemExit) as e:
+        run.main(["tests.test_arguments.Job", "-h"])
+    assert e.value.code == 0
+    assert "--date (str, required) day" in capsys.readouterr().out

@@ -40,29 +40,39 @@ type Server struct {
 	GitHub   *githubtest.Fake
 	Verifier *Verifier
 	Logs     *Buffer // every log line, JSON
+	// RunsHome is the local executor's home: a test plants a run's log at
+	// RunsHome/runs/<id>/log.
+	RunsHome string
+	// Platform is the account customer roles must trust; set it before
+	// the first request to change it.
+	Platform string
 }
 
 // Start starts a server that is closed when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, nil) }
+
+// StartWith starts a server whose configuration edit changes first.
+func StartWith(t testing.TB, edit func(*api.Config)) *Server {
 	t.Helper()
 	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "orchestera.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Store: st, GitHub: githubtest.New(), Verifier: &Verifier{}, Logs: &Buffer{}}
+	s := &Server{Store: st, GitHub: githubtest.New(), Verifier: &Verifier{}, Logs: &Buffer{}, Platform: PlatformAccount}
 	log := slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s.Identity = identity.New(identity.Config{Store: st, Log: log})
 	s.Stacks = stacks.New(stacks.Config{Store: st})
-	exec := localrun.New(localrun.Config{Home: t.TempDir(), Python: "python3", Store: st, Log: log})
+	s.RunsHome = t.TempDir()
+	exec := localrun.New(localrun.Config{Home: s.RunsHome, Python: "python3", Store: st, Log: log})
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	s.URL = srv.URL
-	h = api.New(api.Config{
+	cfg := api.Config{
 		Identity: s.Identity, Store: st, Log: log, Version: "test", Now: time.Now,
 		Stacks: s.Stacks, Runs: runs.New(runs.Config{Store: st, Stacks: s.Stacks, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: exec}}),
 		Connections: connections.New(connections.Config{
 			Store: st, Verifier: s.Verifier, Regions: []string{"us-east-1", "eu-west-1"}, Log: log,
-			PlatformAccount: func(context.Context) (string, error) { return PlatformAccount, nil },
+			PlatformAccount: func(context.Context) (string, error) { return s.Platform, nil },
 		}),
 		PublicURL: srv.URL,
 		SignIn: githubauth.New(githubauth.Config{
@@ -70,7 +80,11 @@ func Start(t testing.TB) *Server {
 			AuthURL: s.GitHub.URL + "/login/oauth/authorize", TokenURL: s.GitHub.URL + "/login/oauth/access_token",
 			APIURL: s.GitHub.URL, RedirectURL: srv.URL + "/auth/github/callback",
 		}),
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	h = api.New(cfg)
 	t.Cleanup(func() {
 		srv.Close()
 		s.GitHub.Close()

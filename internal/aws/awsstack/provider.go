@@ -101,7 +101,7 @@ func (p *Provider) roleConfig(ctx context.Context, st domain.Stack, operation st
 		return aws.Config{}, err
 	}
 	record := func(ctx context.Context, action, outcome string) {
-		if err := p.Audit.AddAudit(ctx, domain.AuditEntry{ID: domain.NewID("aud"), OrgID: st.OrgID, ConnectionID: conn.ID,
+		if err := p.Audit.AddAudit(ctx, domain.AuditEntry{ID: domain.NewID("aud"), OrgID: st.OrgID, ConnectionID: conn.ID, Stack: st.Name,
 			Operation: operation + " stack " + st.Name, Action: action, At: p.Audit.Now(), Outcome: outcome}); err != nil {
 			p.Log.Warn("recording an audit entry", "org_id", st.OrgID, "err", err)
 		}

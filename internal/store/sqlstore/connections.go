@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -21,6 +22,18 @@ func (s queries) SetExternalID(ctx context.Context, orgID, externalID string, at
 		`INSERT INTO external_ids (org_id, external_id, set_at) VALUES ($1, $2, $3)
 		 ON CONFLICT (org_id) DO UPDATE SET external_id = excluded.external_id, set_at = excluded.set_at`,
 		orgID, externalID, ms(at))
+}
+
+// EnsureExternalID inserts the candidate unless a row exists, then reads
+// whichever row won: PostgreSQL makes a concurrent insert of the same key
+// wait for the first to commit, so every caller reads the same ID.
+func (s queries) EnsureExternalID(ctx context.Context, orgID, candidate string, at time.Time) (string, error) {
+	if err := s.exec(ctx, "external id", "",
+		`INSERT INTO external_ids (org_id, external_id, set_at) VALUES ($1, $2, $3) ON CONFLICT (org_id) DO NOTHING`,
+		orgID, candidate, ms(at)); err != nil {
+		return "", err
+	}
+	return s.GetExternalID(ctx, orgID)
 }
 
 const connectionSelect = `SELECT id, org_id, role_arn, account_id, regions, state, hint, created_at, last_verified_at FROM aws_connections`
@@ -109,18 +122,49 @@ func (s queries) ListConnectionEvents(ctx context.Context, orgID, connectionID s
 	}, `SELECT id, org_id, connection_id, at, kind, message FROM connection_events WHERE org_id = $1 AND connection_id = $2 ORDER BY at, id`, orgID, connectionID)
 }
 
+const auditColumns = `id, org_id, connection_id, stack, operation, action, target, at, outcome, actor_user_id, actor_token_id`
+
 func (s queries) AddAudit(ctx context.Context, a domain.AuditEntry) error {
 	return s.exec(ctx, "audit entry", "",
-		`INSERT INTO audit_log (id, org_id, connection_id, operation, action, at, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.ID, a.OrgID, a.ConnectionID, a.Operation, a.Action, ms(a.At), a.Outcome)
+		`INSERT INTO audit_log (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.OrgID, a.ConnectionID, a.Stack, a.Operation, a.Action, a.Target, ms(a.At), a.Outcome, a.ActorUserID, a.ActorTokenID)
 }
 
-func (s queries) ListAudit(ctx context.Context, orgID string, limit int) ([]domain.AuditEntry, error) {
+func (s queries) ListAudit(ctx context.Context, orgID string, f domain.AuditFilter) ([]domain.AuditEntry, error) {
+	where, args := []string{"org_id = $1"}, []any{orgID}
+	add := func(cond string, vs ...any) {
+		marks := make([]any, len(vs))
+		for i, v := range vs {
+			args = append(args, v)
+			marks[i] = len(args)
+		}
+		where = append(where, fmt.Sprintf(cond, marks...))
+	}
+	if f.ConnectionID != "" {
+		add("connection_id = $%d", f.ConnectionID)
+	}
+	if f.Stack != "" {
+		add("stack = $%d", f.Stack)
+	}
+	if f.Actor != "" {
+		add("(actor_user_id = $%d OR actor_token_id = $%d)", f.Actor, f.Actor)
+	}
+	if !f.Since.IsZero() {
+		add("at >= $%d", ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("at < $%d", ms(f.Until))
+	}
+	if f.BeforeID != "" {
+		add("(at < $%d OR (at = $%d AND id < $%d))", ms(f.BeforeAt), ms(f.BeforeAt), f.BeforeID)
+	}
+	args = append(args, f.Limit)
+	query := fmt.Sprintf("SELECT %s FROM audit_log WHERE %s ORDER BY at DESC, id DESC LIMIT $%d", auditColumns, strings.Join(where, " AND "), len(args))
 	return list(ctx, s, func(r scanner) (domain.AuditEntry, error) {
 		var a domain.AuditEntry
 		var at int64
-		err := r.Scan(&a.ID, &a.OrgID, &a.ConnectionID, &a.Operation, &a.Action, &at, &a.Outcome)
+		err := r.Scan(&a.ID, &a.OrgID, &a.ConnectionID, &a.Stack, &a.Operation, &a.Action, &a.Target, &at, &a.Outcome, &a.ActorUserID, &a.ActorTokenID)
 		a.At = fromMS(at)
 		return a, err
-	}, `SELECT id, org_id, connection_id, operation, action, at, outcome FROM audit_log WHERE org_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, orgID, limit)
+	}, query, args...)
 }

@@ -33,6 +33,14 @@ func (s queries) RemoveMember(ctx context.Context, orgID, userID string) error {
 	return s.exec(ctx, "member", userID, `DELETE FROM memberships WHERE org_id = $1 AND user_id = $2`, orgID, userID)
 }
 
+// LockMembers locks the organization's row with a write that changes
+// nothing: PostgreSQL holds the row lock until the transaction ends, so a
+// second locker waits, and SQLite's write transactions (BEGIN IMMEDIATE)
+// are serialized already. One portable statement for both dialects.
+func (s queries) LockMembers(ctx context.Context, orgID string) error {
+	return s.exec(ctx, "organization", orgID, `UPDATE organizations SET name = name WHERE id = $1`, orgID)
+}
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanMember(r scanner) (domain.Member, error) {

@@ -23,6 +23,12 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
+	// The database holds every organization's external ID and token
+	// hashes: only its owner may read it. SQLite gives the -wal and -shm
+	// files the database file's mode.
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -34,6 +40,22 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	return open(ctx, db, isSQLiteUnique, opts)
+}
+
+// ownerOnly creates the database file with mode 0600, or narrows an
+// existing one (and its -wal and -shm files) to it.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating the database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("making %s readable by its owner only: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // OpenPostgres connects to PostgreSQL and migrates the database.

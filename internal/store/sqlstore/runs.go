@@ -86,6 +86,14 @@ func (s queries) RunsInState(ctx context.Context, kind domain.StackKind, states 
 	return list(ctx, s, scanRun, runSelect+` WHERE stack_kind = $1 AND state IN (`+strings.Join(marks, ", ")+`) ORDER BY created_at, id`, args...)
 }
 
+func (s queries) CountRunsAhead(ctx context.Context, r domain.Run) (int, error) {
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM runs WHERE org_id = $1 AND stack_id = $2 AND id <> $3 AND
+		(state IN ('starting', 'running') OR (state = 'pending' AND (created_at < $4 OR (created_at = $4 AND id < $3))))`,
+		r.OrgID, r.StackID, r.ID, ms(r.CreatedAt)).Scan(&n)
+	return n, err
+}
+
 func scanRun(r scanner) (domain.Run, error) {
 	var run domain.Run
 	var spec, state, reason, kind string

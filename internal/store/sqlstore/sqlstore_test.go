@@ -2,15 +2,13 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/store/pgtest"
 	"github.com/orchestera/orchestera/internal/store/sqlstore"
 	"github.com/orchestera/orchestera/internal/store/storetest"
 )
@@ -26,42 +24,11 @@ func TestSQLiteContract(t *testing.T) {
 	})
 }
 
-var schemaSeq atomic.Int64
-
 // TestPostgresContract runs the same suite on the PostgreSQL that `make test`
 // starts (ORCHESTERA_TEST_POSTGRES_URL). Each test gets its own schema.
 func TestPostgresContract(t *testing.T) {
-	base := os.Getenv("ORCHESTERA_TEST_POSTGRES_URL")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ORCHESTERA_TEST_POSTGRES_URL is not set: run the tests through `make test`, which starts PostgreSQL")
-		}
-		t.Skip("ORCHESTERA_TEST_POSTGRES_URL not set; `make test` sets it")
-	}
-	storetest.Run(t, func(t *testing.T) domain.Store {
-		schema := fmt.Sprintf("t_%d_%d", os.Getpid(), schemaSeq.Add(1))
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-			admin.Close()
-		})
-		if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-			t.Fatalf("creating a schema on %s: %v", sqlstore.RedactURL(base), err)
-		}
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		s, err := sqlstore.OpenPostgres(context.Background(), base+sep+"search_path="+schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	pgtest.URL(t)
+	storetest.Run(t, func(t *testing.T) domain.Store { return pgtest.Open(t) })
 }
 
 func TestRedactURL(t *testing.T) {
@@ -69,4 +36,40 @@ func TestRedactURL(t *testing.T) {
 	if strings.Contains(got, "s3cret") || !strings.Contains(got, "orch:***@db") {
 		t.Fatalf("RedactURL = %q", got)
 	}
+}
+
+// TestSQLiteFileIsOwnerOnly: the database holds every organization's
+// external ID; under the usual umask 022 it was world-readable.
+func TestSQLiteFileIsOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "orchestera.db")
+	check := func(when string) {
+		t.Helper()
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if os.IsNotExist(err) && p != path {
+				continue
+			}
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("%s: %s mode %v, %v; want 0600", when, p, fi.Mode().Perm(), err)
+			}
+		}
+	}
+	s, err := sqlstore.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateOrganization(context.Background(), domain.Organization{ID: "org_x", Name: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	check("a new database")
+	s.Close()
+
+	// A database an older release left readable is narrowed on open.
+	os.Chmod(path, 0o644)
+	s, err = sqlstore.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check("an existing database")
 }

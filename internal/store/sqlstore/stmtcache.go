@@ -43,13 +43,21 @@ func (c *stmtCache) close() {
 	})
 }
 
-// stmt returns the cached statement, bound to the transaction if any.
+// stmt returns the cached statement, bound to the transaction if any. In a
+// transaction a statement not cached yet is not prepared on the pool: that
+// needs a second connection while the transaction holds one, and with every
+// connection held by a transaction (SQLite writers waiting for the one
+// that holds the lock) it never comes. It returns nil then, and the query
+// runs on the transaction unprepared.
 func (p prepared) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := p.cache.get(ctx, p.db, query)
-	if err != nil || p.tx == nil {
-		return st, err
+	if p.tx != nil {
+		st, ok := p.cache.stmts.Load(query)
+		if !ok {
+			return nil, nil
+		}
+		return p.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
 	}
-	return p.tx.StmtContext(ctx, st), nil
+	return p.cache.get(ctx, p.db, query)
 }
 
 func (p prepared) direct() querier {
@@ -64,6 +72,9 @@ func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (s
 	if err != nil {
 		return nil, err
 	}
+	if st == nil {
+		return p.tx.ExecContext(ctx, query, args...)
+	}
 	return st.ExecContext(ctx, args...)
 }
 
@@ -72,12 +83,15 @@ func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (
 	if err != nil {
 		return nil, err
 	}
+	if st == nil {
+		return p.tx.QueryContext(ctx, query, args...)
+	}
 	return st.QueryContext(ctx, args...)
 }
 
 func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := p.stmt(ctx, query)
-	if err != nil {
+	if err != nil || st == nil {
 		// *sql.Row cannot carry an error of ours; the unprepared query
 		// fails the same way and reports it through Scan.
 		return p.direct().QueryRowContext(ctx, query, args...)

@@ -60,3 +60,25 @@ func scanToken(r scanner) (domain.Token, error) {
 	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMS(created), fromNullMS(lastUsed), fromNullMS(revoked)
 	return t, err
 }
+
+func (s queries) CreateSignInTicket(ctx context.Context, t domain.SignInTicket) error {
+	if err := s.exec(ctx, "sign-in ticket", "", `DELETE FROM signin_tickets WHERE expires_at < $1`, ms(t.CreatedAt)); err != nil {
+		return err
+	}
+	return s.exec(ctx, "sign-in ticket", "",
+		`INSERT INTO signin_tickets (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		t.Hash, t.UserID, ms(t.CreatedAt), ms(t.ExpiresAt))
+}
+
+func (s queries) GetSignInTicket(ctx context.Context, hash string) (domain.SignInTicket, error) {
+	var t domain.SignInTicket
+	var created, expires int64
+	err := s.q.QueryRowContext(ctx, `SELECT hash, user_id, created_at, expires_at FROM signin_tickets WHERE hash = $1`, hash).
+		Scan(&t.Hash, &t.UserID, &created, &expires)
+	t.CreatedAt, t.ExpiresAt = fromMS(created), fromMS(expires)
+	return t, scanOne(err, "sign-in ticket", "(presented ticket)")
+}
+
+func (s queries) DeleteSignInTicket(ctx context.Context, hash string) error {
+	return s.exec(ctx, "sign-in ticket", "(presented ticket)", `DELETE FROM signin_tickets WHERE hash = $1`, hash)
+}

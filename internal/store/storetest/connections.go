@@ -52,7 +52,7 @@ func testConnections(t *testing.T, s domain.Store) {
 		must(t, s.AddAudit(ctx, domain.AuditEntry{ID: domain.NewID("aud"), OrgID: a.org.ID, ConnectionID: c.ID, Operation: "verify",
 			Action: "iam:GetRole", At: t0.Add(time.Duration(i) * time.Second), Outcome: "ok"}))
 	}
-	if audit, err := s.ListAudit(ctx, a.org.ID, 2); err != nil || len(audit) != 2 || !audit[0].At.Equal(t0.Add(2*time.Second)) {
+	if audit, err := s.ListAudit(ctx, a.org.ID, domain.AuditFilter{Limit: 2}); err != nil || len(audit) != 2 || !audit[0].At.Equal(t0.Add(2*time.Second)) {
 		t.Fatalf("ListAudit = %+v, %v", audit, err)
 	}
 
@@ -65,7 +65,7 @@ func testConnections(t *testing.T, s domain.Store) {
 	wantCode(t, s.DeleteConnection(ctx, b.org.ID, c.ID), domain.CodeNotFound)
 	_, err = s.LatestVerification(ctx, b.org.ID, c.ID)
 	wantCode(t, err, domain.CodeNotFound)
-	for name, n := range map[string]int{"connections": len(must1(s.ListConnections(ctx, b.org.ID))), "events": len(must1(s.ListConnectionEvents(ctx, b.org.ID, c.ID))), "audit": len(must1(s.ListAudit(ctx, b.org.ID, 10)))} {
+	for name, n := range map[string]int{"connections": len(must1(s.ListConnections(ctx, b.org.ID))), "events": len(must1(s.ListConnectionEvents(ctx, b.org.ID, c.ID))), "audit": len(must1(s.ListAudit(ctx, b.org.ID, domain.AuditFilter{Limit: 10})))} {
 		if n != 0 {
 			t.Fatalf("another organization lists %d %s", n, name)
 		}
@@ -74,7 +74,7 @@ func testConnections(t *testing.T, s domain.Store) {
 		t.Fatalf("AllConnections = %d, %v", len(all), err)
 	}
 	must(t, s.DeleteConnection(ctx, a.org.ID, c.ID))
-	if audit, _ := s.ListAudit(ctx, a.org.ID, 10); len(audit) != 3 {
+	if audit, _ := s.ListAudit(ctx, a.org.ID, domain.AuditFilter{Limit: 10}); len(audit) != 3 {
 		t.Fatalf("deleting a connection dropped its audit entries: %d left", len(audit))
 	}
 }

@@ -19,18 +19,23 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // Run runs every contract test against stores from open.
 func Run(t *testing.T, open Opener) {
 	tests := map[string]func(*testing.T, domain.Store){
-		"organizations":           testOrganizations,
-		"users":                   testUsers,
-		"one organization a user": testOneOrgPerUser,
-		"members":                 testMembers,
-		"invitations":             testInvitations,
-		"tokens":                  testTokens,
-		"scoping":                 testScoping,
-		"transactions roll back":  testRollback,
-		"stacks and namespaces":   testStacks,
-		"runs":                    testRuns,
-		"aws connections":         testConnections,
-		"aws stacks":              testAWSStacks,
+		"organizations":                    testOrganizations,
+		"users":                            testUsers,
+		"one organization a user":          testOneOrgPerUser,
+		"members":                          testMembers,
+		"invitations":                      testInvitations,
+		"tokens":                           testTokens,
+		"scoping":                          testScoping,
+		"transactions roll back":           testRollback,
+		"stacks and namespaces":            testStacks,
+		"runs":                             testRuns,
+		"aws connections":                  testConnections,
+		"aws stacks":                       testAWSStacks,
+		"last admin under concurrency":     testLockMembers,
+		"external id created once":         testEnsureExternalIDConcurrently,
+		"audit filters, paging and actors": testAuditFilters,
+		"sign-in tickets":                  testSignInTickets,
+		"runs ahead in the queue":          testRunsAhead,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })

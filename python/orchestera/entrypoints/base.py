@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, Dict, List, Optional
 
 _MISSING = object()
@@ -70,6 +71,9 @@ class Argument:
         return f"{self.flag} ({self.kind.__name__}, {need}) {self.help}".rstrip()
 
 
+HELP_FLAGS = ("--help", "-h")
+
+
 class SparkEntrypoint:
     """Base class of a pipeline. Subclasses declare ``Argument`` attributes
     and implement ``run()``; ``self.application_name`` and every argument
@@ -88,10 +92,30 @@ class SparkEntrypoint:
         return found
 
     @classmethod
+    def usage(cls) -> str:
+        """The entrypoint's help: its docstring's first line and every
+        argument with its kind, its default (or that it is required) and its
+        help text."""
+        path = f"{cls.__module__}.{cls.__qualname__}"
+        lines = [f"usage: python -m orchestera.entrypoints.run {path} --application-name NAME [arguments]",
+                 f"       orchestera run --classpath {path} --application-name NAME [--arg name=value ...]"]
+        doc = (cls.__doc__ or "").strip().splitlines()
+        if doc:
+            lines += ["", doc[0]]
+        declared = cls.arguments()
+        lines += ["", "arguments:" if declared else "this entrypoint takes no arguments"]
+        lines += [f"  {a.describe()}" for a in declared.values()]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
     def from_args(cls, application_name: str, argv: List[str]) -> "SparkEntrypoint":
         """Parses ``--name value`` pairs; raises InvalidArguments naming the
-        argument on any problem, before any Spark work starts."""
+        argument on any problem, before any Spark work starts. ``--help``
+        prints usage() and exits 0."""
         declared = cls.arguments()
+        if any(a in HELP_FLAGS for a in argv):
+            sys.stdout.write(cls.usage())
+            raise SystemExit(0)
         by_flag = {a.flag: a for a in declared.values()}
         by_flag.update({"--" + name: a for name, a in declared.items()})
         values: Dict[str, Any] = {}
@@ -102,7 +126,7 @@ class SparkEntrypoint:
             arg = by_flag.get(flag)
             if arg is None:
                 known = ", ".join(sorted(a.flag for a in declared.values())) or "none"
-                raise InvalidArguments(f"unknown argument {flag} (this entrypoint takes: {known})")
+                raise InvalidArguments(f"unknown argument {flag} (this entrypoint takes: {known}; --help describes them)")
             if sep:
                 raw = inline
             elif i + 1 < len(argv):

@@ -37,6 +37,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not argv or argv[0].startswith("-"):
             raise InvalidArguments("usage: python -m orchestera.entrypoints.run module.Class --application-name NAME [--arg value ...]")
         classpath, rest = argv[0], argv[1:]
+        if any(a in ("--help", "-h") for a in rest):
+            load(classpath).from_args("", ["--help"])  # prints the usage, exits 0
         app_name = ""
         if "--application-name" in rest:
             i = rest.index("--application-name")
