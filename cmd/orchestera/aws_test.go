@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/orchestera/orchestera/internal/aws/mototest"
 	"github.com/orchestera/orchestera/internal/iampolicy"
+	"github.com/orchestera/orchestera/internal/kube/kubetest"
 )
 
 // TestOnboardingAgainstMoto walks the customer guide with the real binary
@@ -126,9 +128,16 @@ type onboarded struct {
 func onboard(t *testing.T, extra ...string) *onboarded {
 	t.Helper()
 	moto := mototest.Start(t)
+	chart, err := filepath.Abs("../../internal/kube/karpenter/testdata/chart")
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := append([]string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
-		"ORCHESTERA_AWS_POLL_INTERVAL=100ms"}, extra...) // moto's EKS is never CREATING or DELETING for long
+		"ORCHESTERA_AWS_POLL_INTERVAL=100ms", // moto's EKS is never CREATING or DELETING for long
+		// moto's EKS clusters have no API server: their Kubernetes side is
+		// the loopback test cluster, with a Karpenter-shaped test chart.
+		"ORCHESTERA_EKS_KUBECONFIG=" + kubetest.Kubeconfig(t), "ORCHESTERA_KARPENTER_CHART=" + chart, "ORCHESTERA_KARPENTER_VERSION=1.8.1-test"}, extra...)
 	o := &onboarded{home: t.TempDir(), env: env}
 	o.server = startServer(t, o.home, env...)
 	ctx := context.Background()

@@ -28,8 +28,10 @@ import (
 	"github.com/orchestera/orchestera/internal/config"
 	"github.com/orchestera/orchestera/internal/connections"
 	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/eksstack"
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/identity"
+	"github.com/orchestera/orchestera/internal/kube/karpenter"
 	"github.com/orchestera/orchestera/internal/kube/kubestack"
 	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
@@ -48,6 +50,8 @@ type serverOptions struct {
 	regions                                                       []string
 	verifyEvery, awsPoll, syncEvery                               time.Duration
 	privateClusters                                               bool
+	karpenter                                                     karpenter.Chart
+	eksKubeconfig                                                 string
 	tokenRate, addressRate                                        float64
 	tokenBurst, addressBurst                                      int
 }
@@ -94,6 +98,9 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.DurationVar(&o.verifyEvery, "verify-every", time.Hour, "how often every AWS connection is verified again (0: only on demand)")
 	f.DurationVar(&o.awsPoll, "aws-poll-interval", envDuration("ORCHESTERA_AWS_POLL_INTERVAL"), "how often to check AWS resources still being created or deleted (0: each step's own, about 30s)")
 	f.DurationVar(&o.syncEvery, "sync-interval", durationOr("ORCHESTERA_SYNC_INTERVAL", time.Minute), "how often every ready cluster stack's secrets, IAM roles and datasources are synced (env ORCHESTERA_SYNC_INTERVAL)")
+	f.StringVar(&o.karpenter.Ref, "karpenter-chart", envOr("ORCHESTERA_KARPENTER_CHART", "oci://public.ecr.aws/karpenter/karpenter"), "the Karpenter Helm chart: an oci:// reference, or a chart directory or archive (env ORCHESTERA_KARPENTER_CHART)")
+	f.StringVar(&o.karpenter.Version, "karpenter-version", envOr("ORCHESTERA_KARPENTER_VERSION", "1.8.1"), "the Karpenter chart version (env ORCHESTERA_KARPENTER_VERSION)")
+	f.StringVar(&o.eksKubeconfig, "eks-kubeconfig", os.Getenv("ORCHESTERA_EKS_KUBECONFIG"), "reach every EKS cluster's Kubernetes API through this kubeconfig instead: for AWS emulators, whose clusters have none (env ORCHESTERA_EKS_KUBECONFIG)")
 	f.BoolVar(&o.privateClusters, "allow-private-clusters", false, "let hosted mode attach clusters at loopback, link-local or private addresses (local mode always may)")
 	f.StringVar(&o.github.ClientID, "github-client-id", os.Getenv("ORCHESTERA_GITHUB_CLIENT_ID"), "GitHub OAuth app client id (hosted mode)")
 	f.StringVar(&o.github.ClientSecret, "github-client-secret", "", "GitHub OAuth app client secret; prefer env ORCHESTERA_GITHUB_CLIENT_SECRET")
@@ -191,8 +198,10 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		return err
 	}
 	guard := kubestack.Guard{AllowPrivate: o.mode == "local" || o.privateClusters}
+	o.karpenter.CacheDir = filepath.Join(o.home, "charts")
 	providers := map[domain.StackKind]domain.StackProvider{
-		domain.StackAWS:        awsstack.New(awsstack.Config{Platform: awsCfg, Connections: st, Audit: st, Log: log}),
+		domain.StackAWS: eksstack.New(eksstack.Config{AWS: awsstack.New(awsstack.Config{Platform: awsCfg, Connections: st, Audit: st, Log: log}),
+			Sources: st, Chart: o.karpenter, Kubeconfig: o.eksKubeconfig, Log: log}),
 		domain.StackKubernetes: kubestack.New(kubestack.Config{Sources: st, Sealer: box, Guard: guard, Log: log}),
 	}
 	syncer := stacks.NewSyncer(stacks.SyncerConfig{Store: st, Providers: providers, Interval: o.syncEvery, Log: log})

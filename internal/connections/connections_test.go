@@ -21,7 +21,7 @@ func TestExternalIDIsCreatedOnceUnderConcurrency(t *testing.T) {
 	s := connections.New(connections.Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		PlatformAccount: func(context.Context) (string, error) { return "017059471480", nil }})
 	for trial := 0; trial < 20; trial++ {
-		org := domain.Organization{ID: domain.NewID("org"), Name: "org-" + domain.NewID("x")[2:12], CreatedAt: st.Now()}
+		org := domain.Organization{ID: domain.NewID("org"), Name: "org-" + domain.NewID("x")[18:], CreatedAt: st.Now()}
 		if err := st.CreateOrganization(ctx, org); err != nil {
 			t.Fatal(err)
 		}
