@@ -178,6 +178,9 @@ type StackRecords interface {
 	// StacksInState lists stacks of every organization in the states, for
 	// the background workers.
 	StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
+	// CountStacksOfKind counts the stacks of a kind in every organization and
+	// state: hosted mode refuses a store that holds local stacks.
+	CountStacksOfKind(ctx context.Context, kind StackKind) (int, error)
 }
 
 // NamespaceRecords keeps the namespaces of stacks.
