@@ -62,14 +62,26 @@ type RoleVerifier interface {
 // Executor runs the pipelines of one stack kind.
 type Executor interface {
 	// Check validates what only the executor can see (the project directory,
-	// secret aliases) before a run is accepted.
-	Check(ctx context.Context, namespace string, spec RunSpec) error
+	// the organization's secret aliases) before a run is accepted.
+	Check(ctx context.Context, orgID, namespace string, spec RunSpec) error
 	// Wake tells the executor new work is pending.
 	Wake()
 	// Cancel stops a live run; the executor records the outcome.
 	Cancel(ctx context.Context, r Run) error
 	// OpenLog opens a run's log; it stays readable after the run ends.
 	OpenLog(r Run) (io.ReadCloser, error)
+}
+
+// SecretKeeper keeps the run secrets of one stack kind's namespaces, per
+// organization. Values go in and never come out, except into the
+// environment of a run that pulls them.
+type SecretKeeper interface {
+	// PutSecret creates or replaces a secret; kv is already validated.
+	PutSecret(ctx context.Context, orgID, namespace, alias string, kv map[string]string) error
+	// ListSecrets lists a namespace's secrets by alias, with key names only.
+	ListSecrets(ctx context.Context, orgID, namespace string) ([]SecretInfo, error)
+	// DeleteSecret removes a secret; NotFound when there is none.
+	DeleteSecret(ctx context.Context, orgID, namespace, alias string) error
 }
 
 // StackResolver finds a stack and one of its namespaces, NotFound for
