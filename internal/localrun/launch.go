@@ -85,10 +85,14 @@ func (e *Executor) launch(r domain.Run) (*proc, error) {
 	attr := &syscall.SysProcAttr{Setpgid: true}
 	if e.box.namespaces {
 		attr.Cloneflags = cloneFlags
-		spec.Mounts = &mountPlan{Tmp: d.tmp, Hide: []string{coverFor(e.cfg.Home)}, ReadOnlyRoot: e.box.readOnlyRoot,
-			Reveal: []reveal{{Path: d.run, Writable: true}, {Path: r.Spec.Project}, {Path: filepath.Dir(filepath.Dir(e.cfg.Python))}}}
+		reach := append([]string{r.Spec.Project}, interpreterDirs(e.cfg.Python)...)
 		if jh := os.Getenv("JAVA_HOME"); jh != "" && filepath.IsAbs(jh) {
-			spec.Mounts.Reveal = append(spec.Mounts.Reveal, reveal{Path: filepath.Clean(jh)})
+			reach = append(reach, filepath.Clean(jh))
+		}
+		spec.Mounts = &mountPlan{Tmp: d.tmp, Hide: covers(e.cfg.Home, reach...), ReadOnlyRoot: e.box.readOnlyRoot,
+			Reveal: []reveal{{Path: d.run, Writable: true}}}
+		for _, p := range reach {
+			spec.Mounts.Reveal = append(spec.Mounts.Reveal, reveal{Path: p})
 		}
 	}
 	b, err := json.Marshal(spec)

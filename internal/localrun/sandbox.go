@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -195,20 +196,49 @@ func privateFiles(home string) {
 	}
 }
 
-// coverFor is the directory whose contents a run's mount namespace hides
-// to keep the data directory out of sight: the topmost directory on the
-// way to home that others cannot search (which hides everything private
-// below it), else home itself.
-func coverFor(home string) string {
-	parts := strings.Split(strings.TrimPrefix(filepath.Clean(home), "/"), "/")
+// privateAncestor is the topmost directory above path that others cannot
+// search, if any: a run's user cannot reach path through it.
+func privateAncestor(path string) (string, bool) {
+	parts := strings.Split(strings.TrimPrefix(filepath.Clean(path), "/"), "/")
 	d := "/"
-	for _, p := range parts {
+	for _, p := range parts[:len(parts)-1] {
 		d = filepath.Join(d, p)
 		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
-			return d
+			return d, true
 		}
 	}
-	return home
+	return "", false
+}
+
+// covers are the directories a run's mount namespace covers with an empty
+// tmpfs, outermost first: the data directory (or the private directory
+// above it, which hides everything private below it), and the private
+// directories above what the run must reach (its project, interpreter and
+// Java), which are then mounted back by themselves.
+func covers(home string, reach ...string) []string {
+	out := []string{home}
+	if d, ok := privateAncestor(home); ok {
+		out[0] = d
+	}
+	for _, p := range reach {
+		if d, ok := privateAncestor(p); ok && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(a) - len(b) })
+	return out
+}
+
+// interpreterDirs are the directories an interpreter needs: its own prefix
+// (a virtual environment's) and the prefix of the binary it links to.
+func interpreterDirs(python string) []string {
+	dirs := []string{filepath.Dir(filepath.Dir(python))}
+	if real, err := filepath.EvalSymlinks(python); err == nil {
+		if d := filepath.Dir(filepath.Dir(real)); !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }
 
 // giveBack returns what a run's user created to root when the run is over,
