@@ -31,6 +31,7 @@ import (
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/secrets"
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store"
 	"github.com/orchestera/orchestera/internal/version"
@@ -147,16 +148,31 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	stackWorker := stacks.NewWorker(stacks.WorkerConfig{Store: st, Providers: providers, Owner: replicaID(o.home), Poll: o.awsPoll, Log: log})
 	stackSvc := stacks.New(stacks.Config{Store: st, Providers: providers, Wake: stackWorker.Wake})
 	ids := identity.New(identity.Config{Store: st, Log: log})
-	executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
 	conns := connections.New(connections.Config{
 		Store: st, Verifier: verify.New(verify.Config{Platform: awsCfg}), Regions: o.regions, Log: log,
 		PlatformAccount: platformAccount(awsCfg, o.platformAccount),
 	})
+	// Local stacks run pipelines as processes on this machine: only in
+	// local mode, whose one user owns the machine anyway. A hosted server
+	// has no executor for them, and no store of local mode.
+	executors := map[domain.StackKind]domain.Executor{}
+	keepers := map[domain.StackKind]domain.SecretKeeper{}
+	workerFns := []func(context.Context){stackWorker.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }}
+	if o.mode == "local" {
+		executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
+		executors[domain.StackLocal], keepers[domain.StackLocal] = executor, executor
+		workerFns = append(workerFns, executor.Run)
+	}
 	cfg := api.Config{
 		Identity: ids, Stacks: stackSvc, Connections: conns, Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
-		Runs: runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: executor}}),
+		Runs:    runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: executors}),
+		Secrets: secrets.New(secrets.Config{Stacks: stackSvc, Keepers: keepers}),
 	}
 	if o.mode == "hosted" {
+		if err := stackSvc.CheckHosted(ctx); err != nil {
+			ln.Close()
+			return err
+		}
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
 		cfg.SignIn = githubauth.New(o.github)
 	} else if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
@@ -170,7 +186,7 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	var workers sync.WaitGroup
 	defer workers.Wait()
 	defer stopWork()
-	for _, run := range []func(context.Context){executor.Run, stackWorker.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }} {
+	for _, run := range workerFns {
 		workers.Add(1)
 		go func() { defer workers.Done(); run(work) }()
 	}
