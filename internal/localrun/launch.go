@@ -47,7 +47,11 @@ func (e *Executor) launch(r domain.Run) (*proc, error) {
 	if err := javaInstalled(e.cfg.Java); err != nil {
 		return nil, err
 	}
-	if _, err := exec.LookPath(e.cfg.Python); err != nil {
+	python, err := exec.LookPath(e.cfg.Python)
+	if err == nil {
+		python, err = filepath.Abs(python)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("the Python interpreter %q was not found; start the server with --python pointing at one with the orchestera runtime and pyspark (make demo builds build/venv)", e.cfg.Python)
 	}
 	if fi, err := os.Stat(r.Spec.Project); err != nil || !fi.IsDir() {
@@ -71,7 +75,7 @@ func (e *Executor) launch(r domain.Run) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	argv := []string{e.cfg.Python, "-m", "orchestera.entrypoints.run", r.Spec.Classpath, "--application-name", r.Spec.ApplicationName}
+	argv := []string{python, "-m", "orchestera.entrypoints.run", r.Spec.Classpath, "--application-name", r.Spec.ApplicationName}
 	for _, a := range r.Spec.Args {
 		argv = append(argv, "--"+a.Key, a.Value)
 	}
@@ -79,15 +83,17 @@ func (e *Executor) launch(r domain.Run) (*proc, error) {
 		return nil, err
 	}
 	spec := initSpec{
-		Argv: argv, Env: e.runEnv(r, d, secretEnv), Dir: r.Spec.Project,
+		Argv: argv, Env: e.runEnv(r, d, python, secretEnv), Dir: r.Spec.Project,
 		LogFile: d.log, ExitFile: filepath.Join(d.run, "exit"), LogCap: e.cfg.LogCap, UID: u.uid, GID: u.gid,
 	}
 	attr := &syscall.SysProcAttr{Setpgid: true}
 	if e.box.namespaces {
 		attr.Cloneflags = cloneFlags
-		reach := append([]string{r.Spec.Project}, interpreterDirs(e.cfg.Python)...)
-		if jh := os.Getenv("JAVA_HOME"); jh != "" && filepath.IsAbs(jh) {
-			reach = append(reach, filepath.Clean(jh))
+		reach := append([]string{r.Spec.Project}, interpreterDirs(python)...)
+		if jh := os.Getenv("JAVA_HOME"); filepath.IsAbs(jh) {
+			if fi, err := os.Stat(jh); err == nil && fi.IsDir() {
+				reach = append(reach, filepath.Clean(jh))
+			}
 		}
 		spec.Mounts = &mountPlan{Tmp: d.tmp, Hide: covers(e.cfg.Home, reach...), ReadOnlyRoot: e.box.readOnlyRoot,
 			Reveal: []reveal{{Path: d.run, Writable: true}}}
@@ -138,12 +144,19 @@ func (e *Executor) prepare(r domain.Run, slot int, u slotUser) (runDirs, error) 
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return d, fmt.Errorf("creating the run directory: %w", err)
 		}
-		if shared != 0o700 {
-			if err := makeTraversable(dir); err != nil {
-				return d, fmt.Errorf("making %s traversable for runs: %w", dir, err)
+	}
+	if shared != 0o700 {
+		// Searchable, never listable: the data directory and what is in it
+		// on the way to the run's directories; its parents only gain o+x.
+		for _, dir := range []string{e.cfg.Home, filepath.Dir(org), org, filepath.Dir(d.tmp)} {
+			if err := os.Chmod(dir, shared); err != nil {
+				return d, fmt.Errorf("making %s searchable for runs: %w", dir, err)
 			}
-			privateFiles(e.cfg.Home)
 		}
+		if err := makeTraversable(filepath.Dir(e.cfg.Home)); err != nil {
+			return d, fmt.Errorf("making the way to %s searchable for runs: %w", e.cfg.Home, err)
+		}
+		privateFiles(e.cfg.Home)
 	}
 	runMode := os.FileMode(0o700)
 	if e.box.switchUser {
@@ -180,7 +193,7 @@ func (e *Executor) prepare(r domain.Run, slot int, u slotUser) (runDirs, error) 
 // server's: the pulled secrets, then the runtime contract (package runenv),
 // PATH, HOME and TMPDIR of its own, Java, the locale and time zone, and its
 // code on PYTHONPATH. The platform's values win over a secret's.
-func (e *Executor) runEnv(r domain.Run, d runDirs, secretEnv []string) []string {
+func (e *Executor) runEnv(r domain.Run, d runDirs, python string, secretEnv []string) []string {
 	vars := map[string]string{}
 	var order []string
 	set := func(k, v string) {
@@ -215,7 +228,7 @@ func (e *Executor) runEnv(r domain.Run, d runDirs, secretEnv []string) []string 
 		set(k, v)
 	}
 	set("PYTHONPATH", r.Spec.Project)
-	set("PYSPARK_PYTHON", e.cfg.Python)
+	set("PYSPARK_PYTHON", python)
 	env := make([]string, 0, len(order))
 	for _, k := range order {
 		env = append(env, k+"="+vars[k])

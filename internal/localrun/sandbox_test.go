@@ -297,3 +297,39 @@ func (d *deadStore) UpdateRun(ctx context.Context, r domain.Run, from ...domain.
 	}
 	return d.RunStore.UpdateRun(ctx, r, from...)
 }
+
+// TestWithoutNamespaces: where the kernel refuses namespaces, a root
+// server still runs each run as its slot's user, says so in its log, and
+// the data directory is searchable for runs but neither listable nor
+// readable.
+func TestWithoutNamespaces(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.NoNamespaces = true })
+	e.start()
+	if os.Geteuid() != 0 {
+		r := e.waitState(e.submit("job.Succeed", nil).ID, domain.RunSucceeded)
+		if !strings.Contains(e.logs.String(), "WARNING: the server does not run as root") {
+			t.Fatalf("without root, no warning; run %+v; server log:\n%s", r, e.logs)
+		}
+		return
+	}
+	other := e.waitState(e.submit("job.Env", nil).ID, domain.RunSucceeded)
+	db := filepath.Join(e.home, "orchestera.db")
+	r := e.waitState(e.submit("job.Snoop", func(s *domain.RunSpec) {
+		s.Args = []domain.RunArg{{Key: "read", Value: db}, {Key: "list", Value: e.home}, {Key: "list", Value: filepath.Join(e.home, "runs")},
+			{Key: "read", Value: filepath.Join(e.runDir(other.ID), "log")}, {Key: "list", Value: filepath.Join(e.runDir(other.ID), "work")},
+			{Key: "write-own", Value: "output"}}
+	}).ID, domain.RunSucceeded)
+	log := e.log(r.ID)
+	for _, want := range []string{"NOREAD " + db, "NOLIST " + e.home, "NOLIST " + filepath.Join(e.home, "runs"),
+		"NOREAD " + filepath.Join(e.runDir(other.ID), "log"), "NOLIST " + filepath.Join(e.runDir(other.ID), "work"), "WROTE own output"} {
+		if !strings.Contains(log, want+"\n") {
+			t.Errorf("the run's view lacks %q:\n%s", want, log)
+		}
+	}
+	if uid := regexp.MustCompile(`uid=(\d+) `).FindStringSubmatch(log); uid == nil || uid[1] == "0" {
+		t.Errorf("the run ran as %v", uid)
+	}
+	if !strings.Contains(e.logs.String(), "WARNING: namespaces are turned off") {
+		t.Errorf("no warning in the server log:\n%s", e.logs)
+	}
+}
