@@ -43,6 +43,6 @@ if [[ $status -ne 0 ]]; then
 	exit "$status"
 fi
 echo "== run $run_id succeeded"
-echo "   outputs: $home/runs/$run_id/work/output/ (by_city_csv: CSV, by_city_parquet: Parquet)"
+echo "   outputs: $(echo "$home"/runs/*/"$run_id")/work/output/ (by_city_csv: CSV, by_city_parquet: Parquet)"
 echo "   logs:    ORCHESTERA_HOME=$home orchestera runs logs $run_id   (kept after the run)"
 echo "   the server at $url stops now; the home directory stays for you to look at"

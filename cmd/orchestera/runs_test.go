@@ -129,7 +129,7 @@ func TestPipelinesOnTheLocalStack(t *testing.T) {
 			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 		}
 		id := strings.Fields(r.stderr)[1] // "run <id> submitted ..."
-		out := filepath.Join(home, "runs", id, "work", "output")
+		out := filepath.Join(runDirOf(t, home, id), "work", "output")
 		parts, _ := filepath.Glob(filepath.Join(out, "by_city_csv", "part-*.csv"))
 		if len(parts) != 1 {
 			t.Fatalf("CSV parts: %v", parts)

@@ -36,6 +36,7 @@ import (
 	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
 	"github.com/orchestera/orchestera/internal/secretbox"
+	"github.com/orchestera/orchestera/internal/secrets"
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store"
 	"github.com/orchestera/orchestera/internal/version"
@@ -215,17 +216,40 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		log.Info("sealed credentials again with the current secret key", "count", n, "key", box.Current())
 	}
 	ids := identity.New(identity.Config{Store: st, Log: log})
-	executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
 	conns := connections.New(connections.Config{
 		Store: st, Verifier: verify.New(verify.Config{Platform: awsCfg}), Regions: o.regions, Log: log,
 		PlatformAccount: platformAccount(awsCfg, o.platformAccount),
 	})
+	// Local stacks run pipelines as processes on this machine: only in
+	// local mode, whose one user owns the machine anyway. A hosted server
+	// has no executor for them, and no store of local mode.
+	executors := map[domain.StackKind]domain.Executor{}
+	keepers := map[domain.StackKind]domain.SecretKeeper{}
+	background := []func(context.Context){stackWorker.Run, syncer.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }}
+	if o.mode == "local" {
+		executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
+		executors[domain.StackLocal], keepers[domain.StackLocal] = executor, executor
+		background = append(background, executor.Run, func(ctx context.Context) {
+			switch problem := checkRuntime(ctx, o.python); {
+			case ctx.Err() != nil:
+			case problem != "":
+				log.Warn(problem, "python", o.python)
+			default:
+				log.Info("local-stack runtime found", "python", o.python)
+			}
+		})
+	}
 	cfg := api.Config{
 		Identity: ids, Stacks: stackSvc, Connections: conns, Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
 		RateLimits: api.RateLimits{PerToken: api.Rate{PerSecond: o.tokenRate, Burst: o.tokenBurst}, PerAddress: api.Rate{PerSecond: o.addressRate, Burst: o.addressBurst}},
-		Runs:       runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: executor}}),
+		Runs:       runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: executors}),
+		Secrets:    secrets.New(secrets.Config{Stacks: stackSvc, Keepers: keepers}),
 	}
 	if o.mode == "hosted" {
+		if err := stackSvc.CheckHosted(ctx); err != nil {
+			ln.Close()
+			return err
+		}
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
 		cfg.SignIn = githubauth.New(o.github)
 	} else {
@@ -241,18 +265,6 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	var workers sync.WaitGroup
 	defer workers.Wait()
 	defer stopWork()
-	background := []func(context.Context){executor.Run, stackWorker.Run, syncer.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }}
-	if o.mode == "local" {
-		background = append(background, func(ctx context.Context) {
-			switch problem := checkRuntime(ctx, o.python); {
-			case ctx.Err() != nil:
-			case problem != "":
-				log.Warn(problem, "python", o.python)
-			default:
-				log.Info("local-stack runtime found", "python", o.python)
-			}
-		})
-	}
 	for _, run := range background {
 		workers.Add(1)
 		go func() { defer workers.Done(); run(work) }()

@@ -33,10 +33,14 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 	project := t.TempDir()
 	var run api.Run
 	e.must(201, "POST", "/v1/stacks/local/namespaces/default/runs", alice.Token, runBody(project, "secret-pipeline")).decode(t, &run)
+	e.must(200, "PUT", "/v1/stacks/local/namespaces/default/secrets/warehouse", alice.Token, map[string]string{"ALICE_WAREHOUSE_PASSWORD": "alice-s3cr3t-value"})
 	var conn api.Connection
 	e.must(201, "POST", "/v1/aws-connections", alice.Token, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/AliceSecretRole"}).decode(t, &conn)
 	e.Verifier.Set(domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed"})
 	e.must(200, "POST", "/v1/aws-connections/"+conn.ID+"/verify", alice.Token, nil)
+	// A cluster stack's datasource, on a draft stack of the connection.
+	e.must(201, "POST", "/v1/stacks", alice.Token, map[string]any{"name": "etl", "connection_id": conn.ID})
+	e.must(200, "PUT", "/v1/stacks/etl/namespaces/spark/datasources/warehouse", alice.Token, map[string]any{"kind": "s3", "bucket": "alice-secret-bucket"})
 	mallory := e.signIn("mallory", "mallory@example.com")
 
 	// Ids of alice's organization by path parameter name, and what of each
@@ -49,13 +53,16 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 		"connection_id": {{conn.ID, "AliceSecretRole"}},
 		"stack":         {{"local", project}},
 		"namespace":     {{"default", project}},
+		"alias":         {{"warehouse", "ALICE_WAREHOUSE_PASSWORD"}},
+		"name":          {{"warehouse", "alice-secret-bucket"}},
 	}
 	// Writes need a valid body, or they would fail validation before the
 	// organization check and prove nothing.
-	bodies := map[string]any{"runs": runBody(project, "evil"), "namespaces": map[string]any{"name": "evil"}, "connection": map[string]any{"connection_id": conn.ID}}
+	bodies := map[string]any{"runs": runBody(project, "evil"), "namespaces": map[string]any{"name": "evil"}, "connection": map[string]any{"connection_id": conn.ID},
+		"{alias}": map[string]string{"MALLORY_KEY": "x"}, "{name}": map[string]any{"kind": "s3", "bucket": "mallory-bucket"}}
 	snapshot := func() []byte {
 		var b bytes.Buffer
-		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization", "/v1/stacks", "/v1/stacks/local/namespaces", "/v1/runs", "/v1/runs/" + run.ID,
+		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization", "/v1/stacks", "/v1/stacks/local/namespaces", "/v1/stacks/local/namespaces/default/secrets", "/v1/stacks/etl/datasources", "/v1/runs", "/v1/runs/" + run.ID,
 			"/v1/aws-connections/" + conn.ID, "/v1/aws-connections/" + conn.ID + "/events", "/v1/audit", "/v1/aws/external-id"} {
 			b.Write(e.must(200, "GET", p, alice.Token, nil).body)
 		}
@@ -75,7 +82,11 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 		}
 		// Each route is called once per object of its last parameter; the
 		// other parameters take their first object.
-		for i := range targets[names[len(names)-1][1]] {
+		last := names[len(names)-1][1]
+		if len(targets[last]) == 0 {
+			t.Fatalf("%s takes {%s}: add an object of that kind to this test", route, last)
+		}
+		for i := range targets[last] {
 			url, secrets := path, []string{alice.Organization.ID}
 			for j, name := range names {
 				objs, ok := targets[name[1]]
@@ -97,7 +108,7 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 			if r.status != http.StatusNotFound {
 				t.Errorf("%s %s as another organization = %d, want 404: %s", method, url, r.status, r.body)
 			}
-			for _, secret := range secrets {
+			for _, secret := range append(secrets, "alice-s3cr3t-value") {
 				if bytes.Contains(r.body, []byte(secret)) {
 					t.Errorf("%s %s leaked %q of the other organization: %s", method, url, secret, r.body)
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/secrets"
 	"github.com/orchestera/orchestera/internal/stacks"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	Identity    *identity.Service
 	Stacks      *stacks.Service
 	Runs        *runs.Service
+	Secrets     *secrets.Service
 	Connections *connections.Service
 	Store       Pinger
 	Log         *slog.Logger
@@ -61,6 +63,7 @@ func New(cfg Config) http.Handler {
 	registerStacks(s)
 	registerClusters(s)
 	registerRuns(s)
+	registerSecrets(s)
 	registerConnections(s)
 	if cfg.SignIn != nil {
 		registerSignIn(s)

@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"internal/connections": {"std", "internal/domain"},
 	"internal/stacks":      {"std", "internal/domain", "internal/provision"},
 	"internal/runs":        {"std", "internal/domain"},
+	"internal/secrets":     {"std", "internal/domain"},
 	"internal/provision":   {"std", "internal/domain"},
 	// Pure helpers.
 	"internal/iampolicy": {"std", "internal/cfn", "internal/domain"},
@@ -48,7 +49,7 @@ var allowed = map[string][]string{
 	"internal/store":          {"internal/domain", "internal/store/sqlstore"},
 	"internal/store/sqlstore": {"internal/domain"},
 	"internal/githubauth":     {"internal/domain"},
-	"internal/api":            {"internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/connections", "internal/iampolicy"},
+	"internal/api":            {"internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/secrets", "internal/connections", "internal/iampolicy"},
 	"internal/client":         {"internal/api", "internal/domain"},
 	"internal/cli":            {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/aws/onboard"},
 	// Test support.
@@ -56,7 +57,7 @@ var allowed = map[string][]string{
 	"internal/kube/kubetest":         {"std"},
 	"internal/store/storetest":       {"std", "internal/domain"},
 	"internal/store/pgtest":          {"internal/store/sqlstore"},
-	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localrun", "internal/runs", "internal/stacks", "internal/store/sqlstore"},
+	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localrun", "internal/runs", "internal/secrets", "internal/stacks", "internal/store/sqlstore"},
 	"internal/githubauth/githubtest": {"std"},
 	"internal/golden":                {"std"},
 	"internal/fakeclock":             {"std"},
@@ -106,7 +107,7 @@ func TestAdapterBoundaries(t *testing.T) {
 	}
 }
 
-var services = []string{"internal/identity", "internal/connections", "internal/stacks", "internal/runs", "internal/provision"}
+var services = []string{"internal/identity", "internal/connections", "internal/stacks", "internal/runs", "internal/secrets", "internal/provision"}
 
 func TestEveryPackageHasADocComment(t *testing.T) {
 	fset := token.NewFileSet()

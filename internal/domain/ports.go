@@ -119,8 +119,8 @@ type RoleVerifier interface {
 // Executor runs the pipelines of one stack kind.
 type Executor interface {
 	// Check validates what only the executor can see (the project directory,
-	// secret aliases) before a run is accepted.
-	Check(ctx context.Context, namespace string, spec RunSpec) error
+	// the organization's secret aliases) before a run is accepted.
+	Check(ctx context.Context, orgID, namespace string, spec RunSpec) error
 	// Wake tells the executor new work is pending.
 	Wake()
 	// Cancel stops a live run; the executor records the outcome.
@@ -134,6 +134,18 @@ type LogClock interface {
 	// LogOffsetSince is the offset of the first byte of r's log written at
 	// or after t.
 	LogOffsetSince(r Run, t time.Time) (int64, error)
+}
+
+// SecretKeeper keeps the run secrets of one stack kind's namespaces, per
+// organization. Values go in and never come out, except into the
+// environment of a run that pulls them.
+type SecretKeeper interface {
+	// PutSecret creates or replaces a secret; kv is already validated.
+	PutSecret(ctx context.Context, orgID, namespace, alias string, kv map[string]string) error
+	// ListSecrets lists a namespace's secrets by alias, with key names only.
+	ListSecrets(ctx context.Context, orgID, namespace string) ([]SecretInfo, error)
+	// DeleteSecret removes a secret; NotFound when there is none.
+	DeleteSecret(ctx context.Context, orgID, namespace, alias string) error
 }
 
 // StackResolver finds a stack and one of its namespaces, NotFound for

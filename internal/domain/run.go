@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -42,8 +43,19 @@ const (
 )
 
 // ExitInvalidArguments is the runtime's exit code for bad arguments
-// (EX_USAGE): it happens before Spark starts.
+// (EX_USAGE): it happens before Spark starts. The reason of a run never
+// comes from this number alone: the runtime reports what happened (see
+// docs/runtime-contract.md), so a pipeline's own exit(64) is a user error.
 const ExitInvalidArguments = 64
+
+// The limits of a run spec. A timeout beyond a week is a mistake (and one
+// beyond ~292 years overflows a duration); arguments travel on a command
+// line, whose size the kernel caps.
+const (
+	MaxTimeoutSeconds = 7 * 24 * 3600
+	MaxRunArgs        = 100
+	MaxRunArgValue    = 8 << 10 // bytes
+)
 
 // RunSpec is what the user asked to run.
 type RunSpec struct {
@@ -131,12 +143,20 @@ func (s *RunSpec) Normalize() error {
 		return Invalid("executor_cores", "range", "must be between 1 and 64")
 	case !memoryPattern.MatchString(s.ExecutorMemory):
 		return Invalid("executor_memory", "spark_memory", "must be a size such as 512m or 2g")
-	case s.TimeoutSeconds < 0:
-		return Invalid("timeout_seconds", "range", "must not be negative")
+	case s.TimeoutSeconds < 0 || s.TimeoutSeconds > MaxTimeoutSeconds:
+		return Invalid("timeout_seconds", "range", fmt.Sprintf("must be between 0 (none) and %d seconds (7 days)", MaxTimeoutSeconds))
+	case len(s.Args) > MaxRunArgs:
+		return Invalid("args", "max_items", fmt.Sprintf("at most %d arguments; pass larger inputs as a file in the project", MaxRunArgs))
 	}
 	for _, a := range s.Args {
 		if !argKeyPattern.MatchString(a.Key) {
 			return Invalid("args", "argument_name", "each key must start with a letter and hold letters, digits, '-' or '_' ("+a.Key+")")
+		}
+		if len(a.Value) > MaxRunArgValue {
+			return Invalid("args", "max_length", fmt.Sprintf("the value of %s is %d bytes; each value must be at most %d bytes (pass larger inputs as a file)", a.Key, len(a.Value), MaxRunArgValue))
+		}
+		if strings.IndexByte(a.Value, 0) >= 0 {
+			return Invalid("args", "no_nul", "the value of "+a.Key+" holds a NUL byte, which a command line cannot carry")
 		}
 	}
 	for k, v := range s.Resources {

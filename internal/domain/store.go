@@ -217,6 +217,9 @@ type StackRecords interface {
 	// StacksInState lists the stacks with a provider (every kind but local)
 	// of every organization in the states, for the background workers.
 	StacksInState(ctx context.Context, states ...StackState) ([]Stack, error)
+	// CountStacksOfKind counts the stacks of a kind in every organization and
+	// state: hosted mode refuses a store that holds local stacks.
+	CountStacksOfKind(ctx context.Context, kind StackKind) (int, error)
 }
 
 // StackKubeRecords keeps what the Kubernetes side of a stack needs: an

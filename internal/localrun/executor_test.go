@@ -3,12 +3,13 @@ package localrun
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -18,6 +19,15 @@ import (
 	"github.com/orchestera/orchestera/internal/poll"
 	"github.com/orchestera/orchestera/internal/store/sqlstore"
 )
+
+// TestMain lets this test binary serve as the runs' init, as the real
+// binary does (cmd/orchestera's main).
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == InitCommand {
+		os.Exit(InitMain())
+	}
+	os.Exit(m.Run())
+}
 
 // env is an executor on a real SQLite store whose "python" is
 // testdata/fakepython.
@@ -30,28 +40,34 @@ type env struct {
 	user  string
 	stack domain.Stack
 	stop  context.CancelFunc
+	logs  *syncBuffer // the executor's log
+	cfg   Config
 }
 
 func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
 	home := t.TempDir()
+	// Projects are made below the test's temporary directory: runs that run
+	// as another user must be able to reach them by name.
+	must(t, os.Chmod(filepath.Dir(home), 0o711))
 	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(home, "orchestera.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	e := &env{t: t, store: st, home: home, org: domain.NewID("org"), user: domain.NewID("usr")}
+	e := &env{t: t, store: st, home: home, org: domain.NewID("org"), user: domain.NewID("usr"), logs: &syncBuffer{}}
 	must(t, st.CreateOrganization(context.Background(), domain.Organization{ID: e.org, Name: "personal", CreatedAt: now}))
 	must(t, st.CreateUser(context.Background(), domain.User{ID: e.user, Email: "a@example.com", CreatedAt: now}))
 	e.stack = domain.Stack{ID: domain.NewID("stk"), OrgID: e.org, Name: "local", Kind: domain.StackLocal, State: domain.StackReady, CreatedAt: now}
 	must(t, st.CreateStack(context.Background(), e.stack))
 	python, _ := filepath.Abs("testdata/fakepython")
-	cfg := Config{Home: home, Python: python, Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	cfg := Config{Home: home, Python: python, Store: st, Log: slog.New(slog.NewTextHandler(e.logs, nil)),
 		KillGrace: 2 * time.Second, Resync: 50 * time.Millisecond}
 	if mod != nil {
 		mod(&cfg)
 	}
+	e.cfg = cfg
 	e.exec = New(cfg)
 	return e
 }
@@ -125,15 +141,22 @@ func (e *env) waitLog(id, want string) {
 }
 
 func (e *env) log(id string) string {
-	b, _ := os.ReadFile(filepath.Join(e.home, "runs", id, "log"))
+	b, _ := os.ReadFile(filepath.Join(e.runDir(id), "log"))
 	return string(b)
 }
 
+func (e *env) runDir(id string) string { return filepath.Join(e.home, "runs", e.org, id) }
+
 func TestSuccessAndTheEnvironmentContract(t *testing.T) {
+	// What the server's environment holds must not reach a run.
+	canary := domain.NewID("canary")
+	t.Setenv("ORCHESTERA_CANARY_SECRET", canary)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", canary+"-aws")
+	t.Setenv("SOME_SERVER_SETTING", canary+"-setting")
+	t.Setenv("PYTHONSTARTUP", "/evil.py")
+	t.Setenv("LD_PRELOAD", "/evil.so")
 	e := newEnv(t, nil)
-	secrets := filepath.Join(e.home, "secrets", "default")
-	must(t, os.MkdirAll(secrets, 0o700))
-	must(t, os.WriteFile(filepath.Join(secrets, "db.json"), []byte(`{"DB_PASSWORD":"hunter2"}`), 0o600))
+	must(t, e.exec.PutSecret(context.Background(), e.org, "default", "db", map[string]string{"DB_PASSWORD": "hunter2"}))
 	e.start()
 	r := e.submit("job.Env", func(s *domain.RunSpec) { s.PullSecretsFrom = []string{"db"}; s.ExecutorCores = 3 })
 	got := e.waitState(r.ID, domain.RunSucceeded)
@@ -141,27 +164,64 @@ func TestSuccessAndTheEnvironmentContract(t *testing.T) {
 		t.Fatalf("succeeded run = %+v", got)
 	}
 	log := e.log(r.ID)
+	dir := e.runDir(r.ID)
 	for _, want := range []string{
 		"ORCH_STACK_KIND=local", "ORCH_NAMESPACE=default", "ORCH_RUN_ID=" + r.ID, "ORCH_SECRETS=db", "ORCH_EXECUTOR_CORES=3",
-		"DB_PASSWORD=hunter2", "PYTHONPATH=" + r.Spec.Project, "ORCH_RUN_DIR=" + filepath.Join(e.home, "runs", r.ID, "work"),
-		"[orchestera] run " + r.ID, "\n" + r.Spec.Project + "\n",
+		"DB_PASSWORD=hunter2", "PYTHONPATH=" + r.Spec.Project, "ORCH_RUN_DIR=" + filepath.Join(dir, "work"),
+		"ORCH_RESULT_FILE=" + filepath.Join(dir, "result"), "HOME=" + filepath.Join(dir, "home"), "PATH=",
+		"[orchestera] run " + r.ID, "pwd=" + r.Spec.Project + "\n",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
+	if strings.Contains(log, canary) || strings.Contains(log, "/evil") {
+		t.Errorf("the server's environment reached the run:\n%s", log)
+	}
+	// Every variable is one the platform gives.
+	allowed := regexp.MustCompile(`^(ORCH_[A-Z_]+|PATH|HOME|TMPDIR|JAVA_HOME|LANG|LC_[A-Z]+|TZ|PYTHONPATH|PYSPARK_PYTHON|DB_PASSWORD|PWD|SHLVL|_)=`)
+	for _, line := range strings.Split(log, "\n")[1:] {
+		if line == "" || strings.HasPrefix(line, "pwd=") {
+			continue
+		}
+		if !allowed.MatchString(line) {
+			t.Errorf("a run got %q, which the platform does not give", line)
+		}
+	}
 }
 
-func TestFailuresAreClassified(t *testing.T) {
+func TestFailuresAreClassifiedByWhatHappened(t *testing.T) {
 	e := newEnv(t, nil)
 	e.start()
-	fail := e.waitState(e.submit("job.Fail", nil).ID, domain.RunFailed)
-	if fail.Reason != domain.ReasonUserError || *fail.ExitCode != 3 || fail.Hint != "ValueError: nope" {
-		t.Fatalf("user error = %s %v %q", fail.Reason, *fail.ExitCode, fail.Hint)
+	cases := []struct {
+		job    string
+		reason domain.FailureReason
+		code   int
+		hint   string
+	}{
+		{"job.Fail", domain.ReasonUserError, 3, "ValueError: nope"},
+		{"job.BadArgs", domain.ReasonInvalidArguments, 64, "missing required argument --date"},
+		// The pipeline's own 64 is its error, with a hint of its own.
+		{"job.Exit64", domain.ReasonUserError, 64, "the pipeline gives up with its own 64"},
+		// sys.exit(256) would be 0 to the kernel: the runtime fails it.
+		{"job.Exit256", domain.ReasonUserError, 1, "exited with code 256, outside 1-255"},
+		// No outcome from the runtime: the number alone never means invalid arguments.
+		{"job.NoResult64", domain.ReasonUserError, 64, "died before the runtime could say why"},
+		{"job.KillSelf", domain.ReasonPlatformError, -1, "killed by signal 9"},
 	}
-	bad := e.waitState(e.submit("job.BadArgs", nil).ID, domain.RunFailed)
-	if bad.Reason != domain.ReasonInvalidArguments || *bad.ExitCode != 64 || bad.Hint != "missing required argument --date" {
-		t.Fatalf("invalid arguments = %s %q", bad.Reason, bad.Hint)
+	ids := map[string]string{}
+	for _, c := range cases {
+		ids[c.job] = e.submit(c.job, nil).ID
+	}
+	for _, c := range cases {
+		got := e.waitState(ids[c.job], domain.RunFailed)
+		code := -1
+		if got.ExitCode != nil {
+			code = *got.ExitCode
+		}
+		if got.Reason != c.reason || code != c.code || !strings.Contains(got.Hint, c.hint) {
+			t.Errorf("%s: %s, exit code %d, hint %q; want %s, %d, %q", c.job, got.Reason, code, got.Hint, c.reason, c.code, c.hint)
+		}
 	}
 }
 
@@ -247,11 +307,11 @@ func TestMissingJavaAndPythonArePlatformErrors(t *testing.T) {
 
 func TestCheckRefusesMissingProjectsAndSecrets(t *testing.T) {
 	e := newEnv(t, nil)
-	err := e.exec.Check(context.Background(), "default", domain.RunSpec{Project: "/nonexistent/project"})
+	err := e.exec.Check(context.Background(), e.org, "default", domain.RunSpec{Project: "/nonexistent/project"})
 	if de, ok := err.(*domain.Error); !ok || de.Fields[0].Field != "project" {
 		t.Fatalf("missing project: %v", err)
 	}
-	err = e.exec.Check(context.Background(), "default", domain.RunSpec{Project: t.TempDir(), PullSecretsFrom: []string{"db"}})
+	err = e.exec.Check(context.Background(), e.org, "default", domain.RunSpec{Project: t.TempDir(), PullSecretsFrom: []string{"db"}})
 	if de, ok := err.(*domain.Error); !ok || de.Fields[0].Field != "pull_secrets_from" || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("missing secret: %v", err)
 	}
@@ -272,6 +332,7 @@ func TestRecoveryAfterAServerDied(t *testing.T) {
 	// 2. It finished while the server was down: the wrapper wrote the code.
 	finished := e.submit("job.Succeed", nil)
 	mark(finished, 999998, 1)
+	// (started by a version that kept runs in Home/runs/<run id>)
 	must(t, os.MkdirAll(filepath.Join(e.home, "runs", finished.ID), 0o700))
 	must(t, os.WriteFile(filepath.Join(e.home, "runs", finished.ID, "exit"), []byte("0\n"), 0o600))
 	// 3. It still runs: a process group the "old server" started.
@@ -309,4 +370,22 @@ func (p *passCount) RunsInState(ctx context.Context, kind domain.StackKind, stat
 		p.n.Add(1)
 	}
 	return p.RunStore.RunsInState(ctx, kind, states...)
+}
+
+// syncBuffer is a log sink a test reads while the executor writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

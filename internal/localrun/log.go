@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -11,7 +12,7 @@ import (
 // OpenLog opens a run's log file. A pending run has none yet: its reader
 // reads nothing until the file appears, so a follower sees it from the start.
 func (e *Executor) OpenLog(r domain.Run) (io.ReadCloser, error) {
-	return &lazyLog{path: filepath.Join(e.runDir(r.ID), "log")}, nil
+	return &lazyLog{path: filepath.Join(e.runDir(r), "log")}, nil
 }
 
 type lazyLog struct {
@@ -21,7 +22,9 @@ type lazyLog struct {
 
 func (l *lazyLog) Read(p []byte) (int, error) {
 	if l.f == nil {
-		f, err := os.Open(l.path)
+		// Never through a link: the log is in a directory that is the run's
+		// own only in a version before runs were sandboxed.
+		f, err := os.OpenFile(l.path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 		if os.IsNotExist(err) {
 			return 0, io.EOF
 		}

@@ -22,8 +22,8 @@ import (
 const indexEvery = time.Second
 
 // indexLog samples a live run's log until done is closed, then once more.
-func (e *Executor) indexLog(id string, done <-chan struct{}) {
-	dir := e.runDir(id)
+func (e *Executor) indexLog(r domain.Run, done <-chan struct{}) {
+	dir := e.runDir(r)
 	log, index := filepath.Join(dir, "log"), filepath.Join(dir, "log.index")
 	last := int64(-1)
 	if entries, err := readIndex(index); err == nil && len(entries) > 0 {
@@ -82,7 +82,7 @@ func readIndex(path string) ([]indexEntry, error) {
 // after t, to the second while the server watched the run: every byte
 // before it was written before t.
 func (e *Executor) LogOffsetSince(r domain.Run, t time.Time) (int64, error) {
-	entries, err := readIndex(filepath.Join(e.runDir(r.ID), "log.index"))
+	entries, err := readIndex(filepath.Join(e.runDir(r), "log.index"))
 	if os.IsNotExist(err) {
 		return 0, nil // nothing sampled yet: everything is recent
 	}

@@ -13,9 +13,13 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-// proc is a run's process group under supervision.
+// proc is a run's process group under supervision: its init and what the
+// init started.
 type proc struct {
-	pid     int
+	pid     int // the init's, which leads the group
+	slot    int // 0 for a run reattached from before slots
+	uid     int // the run's user; 0 when it runs as the server's
+	user    string
 	done    chan struct{} // closed when the process has exited
 	settled chan struct{} // closed when its outcome is in the store
 

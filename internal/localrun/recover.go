@@ -9,7 +9,8 @@ import (
 
 // recover settles every run that was live when the server stopped: one
 // that finished meanwhile is finished from its exit file, one still running
-// is reattached, and one whose process is gone fails with a hint.
+// is reattached (its init outlived the server), and one whose process is
+// gone fails with a hint.
 func (e *Executor) recover(ctx context.Context) {
 	live, err := e.cfg.Store.RunsInState(ctx, domain.StackLocal, domain.RunStarting, domain.RunRunning)
 	if err != nil {
@@ -19,9 +20,12 @@ func (e *Executor) recover(ctx context.Context) {
 	for _, r := range live {
 		switch {
 		case alive(r.PID, r.PIDStart):
-			e.cfg.Log.InfoContext(ctx, "reattached to a running run", "run_id", r.ID, "pid", r.PID)
-			e.supervise(r, watch(r.PID, r.PIDStart))
-		case e.hasExitFile(r.ID):
+			m := e.readMeta(r)
+			e.cfg.Log.InfoContext(ctx, "reattached to a running run", "run_id", r.ID, "pid", r.PID, "slot", m.Slot)
+			p := watch(r.PID, r.PIDStart)
+			p.slot, p.uid = m.Slot, m.UID
+			e.supervise(r, p)
+		case e.hasExitFile(r):
 			e.finish(ctx, r, "")
 		default:
 			e.fail(ctx, r, domain.ReasonPlatformError,
@@ -30,8 +34,8 @@ func (e *Executor) recover(ctx context.Context) {
 	}
 }
 
-func (e *Executor) hasExitFile(id string) bool {
-	_, ok := e.exitCode(id)
+func (e *Executor) hasExitFile(r domain.Run) bool {
+	_, ok := e.exitRecord(r)
 	return ok
 }
 

@@ -23,7 +23,25 @@ const (
 	ExecutorInstances   = "ORCH_EXECUTOR_INSTANCES"
 	ExecutorCores       = "ORCH_EXECUTOR_CORES"
 	ExecutorMemory      = "ORCH_EXECUTOR_MEMORY"
+	// ResultFile is where the runtime writes how the run ended (JSON:
+	// outcome, exit_code, message), so the platform never infers the
+	// reason from the exit code alone.
+	ResultFile = "ORCH_RESULT_FILE"
 )
+
+// The outcomes the runtime writes to ResultFile.
+const (
+	OutcomeSucceeded        = "succeeded"
+	OutcomeInvalidArguments = "invalid_arguments"
+	OutcomeUserError        = "user_error"
+)
+
+// Result is what the runtime writes to ResultFile.
+type Result struct {
+	Outcome  string `json:"outcome"`
+	ExitCode int    `json:"exit_code"`
+	Message  string `json:"message"`
+}
 
 // Prefix starts every variable of the contract; a user's secret key may not.
 const Prefix = "ORCH_"
@@ -41,6 +59,7 @@ type Vars struct {
 	ExecutorInstances   int
 	ExecutorCores       int
 	ExecutorMemory      string
+	ResultFile          string
 }
 
 // Environ is the variables as KEY=value pairs, leaving out empty ones so
@@ -69,5 +88,6 @@ func (v Vars) Environ() []string {
 	add(ExecutorInstances, count(v.ExecutorInstances))
 	add(ExecutorCores, count(v.ExecutorCores))
 	add(ExecutorMemory, v.ExecutorMemory)
+	add(ResultFile, v.ResultFile)
 	return out
 }

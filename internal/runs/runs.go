@@ -52,7 +52,7 @@ func (s *Service) Submit(ctx context.Context, p domain.Principal, stack, namespa
 	if err != nil {
 		return domain.Run{}, false, err
 	}
-	if err := exec.Check(ctx, ns.Name, spec); err != nil {
+	if err := exec.Check(ctx, p.OrgID, ns.Name, spec); err != nil {
 		return domain.Run{}, false, err
 	}
 	r := domain.Run{
@@ -179,6 +179,9 @@ func (s *Service) LogOffsetSince(ctx context.Context, p domain.Principal, r doma
 func (s *Service) executor(stack string, kind domain.StackKind) (domain.Executor, error) {
 	if e, ok := s.Executors[kind]; ok {
 		return e, nil
+	}
+	if kind == domain.StackLocal {
+		return nil, domain.Errorf(domain.CodeConflict, "stack %q is a local stack, and local stacks run pipelines only on a local-mode server (orchestera server --mode local)", stack)
 	}
 	return nil, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack; only local stacks run pipelines so far", stack, kind)
 }

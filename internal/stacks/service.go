@@ -50,6 +50,21 @@ func (s *Service) EnsureLocal(ctx context.Context, orgID string) error {
 	})
 }
 
+// CheckHosted refuses a store that holds local stacks, of any
+// organization: on a hosted server their pipelines would run as code on the
+// server's machine, with the server's privileges.
+func (s *Service) CheckHosted(ctx context.Context) error {
+	n, err := s.Store.CountStacksOfKind(ctx, domain.StackLocal)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return domain.Errorf(domain.CodeConflict, "hosted mode refuses this store: it holds %d local stack(s), made when it served local mode, and a local stack runs pipelines as code on the server's machine. "+
+			"Start hosted mode on a fresh store (a new --database-url, or a new --home for SQLite), and keep this one for local mode", n)
+	}
+	return nil
+}
+
 // List lists the organization's stacks.
 func (s *Service) List(ctx context.Context, p domain.Principal) ([]domain.Stack, error) {
 	return s.Store.ListStacks(ctx, p.OrgID)

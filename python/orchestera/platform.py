@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional
 
@@ -32,6 +33,7 @@ class Platform:
     executor_instances: int = 1
     executor_cores: int = 1
     executor_memory: str = "1g"
+    result_file: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Platform":
@@ -51,6 +53,7 @@ class Platform:
             executor_pod_template=env.get("ORCH_EXECUTOR_POD_TEMPLATE", ""),
             secrets=[s for s in env.get("ORCH_SECRETS", "").split(",") if s],
             connections=_load_connections(env.get("ORCH_CONNECTIONS_FILE", "")),
+            result_file=env.get("ORCH_RESULT_FILE", ""),
             **sizing(env),
         )
 
@@ -93,3 +96,23 @@ def secret(key: str, env: Optional[Mapping[str, str]] = None) -> str:
         pulled = env.get("ORCH_SECRETS", "") or "none"
         raise PlatformError(f"secret {key!r} is not set; this run pulled secrets from: {pulled}")
     return env[key]
+
+
+#: The longest message a result carries; the platform shows it as the hint.
+RESULT_MESSAGE_MAX = 1000
+
+
+def write_result(outcome: str, exit_code: int, message: str = "", env: Optional[Mapping[str, str]] = None) -> None:
+    """Tells the platform how the run ended, so the reason never depends on
+    the exit code alone: ``outcome`` is succeeded, invalid_arguments or
+    user_error. A no-op outside the platform (no ORCH_RESULT_FILE)."""
+    env = os.environ if env is None else env
+    path = env.get("ORCH_RESULT_FILE", "")
+    if not path:
+        return
+    doc = {"outcome": outcome, "exit_code": exit_code, "message": message[:RESULT_MESSAGE_MAX]}
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+    except OSError as e:
+        print(f"orchestera: could not write the run's result to ORCH_RESULT_FILE {path}: {e}", file=sys.stderr)

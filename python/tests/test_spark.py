@@ -53,4 +53,4 @@ def test_invalid_arguments_exit_64_before_spark(local_env):
 
 def test_bad_classpath_is_an_invalid_argument(local_env):
     p = run_entrypoint("example.nope.Missing", env={"ORCH_STACK_KIND": "local"})
-    assert p.returncode == 64 and "cannot import example.nope" in p.stderr
+    assert p.returncode == 64 and "module example.nope not found in the project" in p.stderr

@@ -1,6 +1,7 @@
 // Package apitest starts the whole HTTP API for tests: real SQLite store and
 // services, GitHub sign-in against the githubtest fake, a local-stack
-// executor that is never started (submitted runs stay pending), and a
+// executor that is never started (submitted runs stay pending; it keeps
+// the local stack's secrets), and a
 // scripted role verifier in place of AWS (the real one is tested against
 // moto in internal/aws/verify).
 package apitest
@@ -24,6 +25,7 @@ import (
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/secrets"
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store/sqlstore"
 )
@@ -70,6 +72,7 @@ func StartWith(t testing.TB, edit func(*api.Config)) *Server {
 	cfg := api.Config{
 		Identity: s.Identity, Store: st, Log: log, Version: "test", Now: time.Now,
 		Stacks: s.Stacks, Runs: runs.New(runs.Config{Store: st, Stacks: s.Stacks, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: exec}}),
+		Secrets: secrets.New(secrets.Config{Stacks: s.Stacks, Keepers: map[domain.StackKind]domain.SecretKeeper{domain.StackLocal: exec}}),
 		Connections: connections.New(connections.Config{
 			Store: st, Verifier: s.Verifier, Regions: []string{"us-east-1", "eu-west-1"}, Log: log,
 			PlatformAccount: func(context.Context) (string, error) { return s.Platform, nil },

@@ -88,6 +88,12 @@ func (s queries) StacksInState(ctx context.Context, states ...domain.StackState)
 	return list(ctx, s, scanStack, query+`) ORDER BY created_at, id`, args...)
 }
 
+func (s queries) CountStacksOfKind(ctx context.Context, kind domain.StackKind) (int, error) {
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM stacks WHERE kind = $1`, string(kind)).Scan(&n)
+	return n, err
+}
+
 func scanStack(r scanner) (domain.Stack, error) {
 	var st domain.Stack
 	var kind, state, opts string

@@ -50,6 +50,14 @@ func testStacks(t *testing.T, s domain.Store) {
 	if stacks, _ := s.ListStacks(ctx, b.org.ID); len(stacks) != 1 || stacks[0].OrgID != b.org.ID {
 		t.Fatalf("ListStacks(b) = %+v", stacks)
 	}
+	// Hosted mode counts local stacks across organizations and states.
+	must(t, s.CreateStack(ctx, domain.Stack{ID: domain.NewID("stk"), OrgID: b.org.ID, Name: "etl", Kind: domain.StackAWS, State: domain.StackDestroyed, CreatedAt: t0}))
+	if n, err := s.CountStacksOfKind(ctx, domain.StackLocal); err != nil || n != 2 {
+		t.Fatalf("CountStacksOfKind(local) = %d, %v; want 2", n, err)
+	}
+	if n, err := s.CountStacksOfKind(ctx, domain.StackAWS); err != nil || n != 1 {
+		t.Fatalf("CountStacksOfKind(aws) = %d, %v; want 1", n, err)
+	}
 }
 
 func testRuns(t *testing.T, s domain.Store) {

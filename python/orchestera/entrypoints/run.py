@@ -1,63 +1,159 @@
 """``python -m orchestera.entrypoints.run <module.Class> --application-name NAME [--arg value ...]``
 
-Exit codes: 0 on success; 64 (EX_USAGE) when the arguments are invalid,
-before Spark starts; 1 when ``run()`` raises (the traceback goes to stderr);
-``run()`` may also return an int to exit with.
+Run it in the project directory: the classpath must name a module of the
+project (a file under the current directory), never one of the standard
+library or of an installed package.
+
+Exit codes: 0 on success; 64 (EX_USAGE) when the arguments or the
+classpath are invalid, before Spark starts; 1 when ``run()`` raises (the
+traceback goes to stderr); ``run()`` may also return an int, or call
+``sys.exit``, to exit with a code of 1-255 (any other code exits 1).
+
+The exit code alone does not say what happened (a pipeline may exit 64
+itself): when the platform sets ``ORCH_RESULT_FILE``, the outcome is also
+written there, as JSON (docs/runtime-contract.md).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import os
 import sys
 import traceback
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from orchestera.entrypoints.base import InvalidArguments, SparkEntrypoint
+from orchestera.platform import write_result
 
 EX_USAGE = 64
 
+SUCCEEDED = "succeeded"
+INVALID_ARGUMENTS = "invalid_arguments"
+USER_ERROR = "user_error"
 
-def load(classpath: str) -> type:
+
+def _inside(path: str, root: str) -> bool:
+    path, root = os.path.realpath(path), os.path.realpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _locations(spec) -> List[str]:
+    """The files a module spec would execute or search."""
+    out = []
+    if spec.origin and spec.has_location:
+        out.append(spec.origin)
+    out.extend(spec.submodule_search_locations or [])
+    return out
+
+
+def resolve(module_name: str, project: str) -> None:
+    """Finds every package of ``module_name`` in the project without
+    importing (executing) any of them, and refuses a module that is not a
+    file under the project: an import would run its top-level code first."""
+    search = [project]
+    parts = module_name.split(".")
+    for i in range(len(parts)):
+        name = ".".join(parts[: i + 1])
+        spec = importlib.machinery.PathFinder.find_spec(name, search)
+        if spec is None:
+            raise InvalidArguments(f"module {module_name} not found in the project {project} (looked for {name})")
+        for loc in _locations(spec):
+            if not _inside(loc, project):
+                raise InvalidArguments(f"module {name} is {loc}, outside the project {project}; an entrypoint must be a module of the project")
+        if i < len(parts) - 1:
+            if not spec.submodule_search_locations:
+                raise InvalidArguments(f"module {module_name} not found in the project {project} ({name} is not a package)")
+            search = list(spec.submodule_search_locations)
+
+
+def load(classpath: str, project: Optional[str] = None) -> type:
+    """The entrypoint class a classpath names, from the project directory
+    (default: the current one)."""
+    project = os.path.realpath(project or os.getcwd())
     module_name, _, class_name = classpath.rpartition(".")
-    if not module_name:
+    if not module_name or not class_name:
         raise InvalidArguments(f"classpath {classpath!r}: expected module.Class, e.g. example.spark.application.HelloWorld")
+    resolve(module_name, project)
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        raise InvalidArguments(f"classpath {classpath!r}: cannot import {module_name} ({e}); is the project on the Python path?") from None
+        raise InvalidArguments(f"classpath {classpath!r}: cannot import {module_name} ({e})") from None
+    # Already imported under that name (the runtime's own imports) or found
+    # elsewhere on the path: never run what is not the project's.
+    origin = getattr(module, "__file__", None)
+    if not origin or not _inside(origin, project):
+        raise InvalidArguments(f"module {module_name} is {origin or 'built in'}, outside the project {project}; rename the project's module")
     cls = getattr(module, class_name, None)
+    if cls is None:
+        raise InvalidArguments(f"classpath {classpath!r}: class {class_name} not found in module {module_name}")
     if not (isinstance(cls, type) and issubclass(cls, SparkEntrypoint)):
         raise InvalidArguments(f"classpath {classpath!r}: {class_name} is not a SparkEntrypoint subclass in {module_name}")
     return cls
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _parse(argv: List[str]) -> SparkEntrypoint:
+    if not argv or argv[0].startswith("-"):
+        raise InvalidArguments("usage: python -m orchestera.entrypoints.run module.Class --application-name NAME [--arg value ...]")
+    classpath, rest = argv[0], argv[1:]
+    if any(a in ("--help", "-h") for a in rest):
+        load(classpath).from_args("", ["--help"])  # prints the usage, exits 0
+    app_name = ""
+    if "--application-name" in rest:
+        i = rest.index("--application-name")
+        if i + 1 >= len(rest):
+            raise InvalidArguments("argument --application-name: a value is required")
+        app_name = rest[i + 1]
+        rest = rest[:i] + rest[i + 2:]
+    if not app_name:
+        raise InvalidArguments("missing required argument --application-name")
+    return load(classpath).from_args(app_name, rest)
+
+
+def _exception_line() -> str:
+    return "".join(traceback.format_exception_only(*sys.exc_info()[:2])).strip().splitlines()[-1]
+
+
+def _code_of(value) -> Tuple[int, str]:
+    """A SystemExit code or run()'s return value as an exit code and, for a
+    message Python itself would print, that message."""
+    if value is None:
+        return 0, ""
+    if isinstance(value, int):
+        return value, ""
+    return 1, str(value)  # sys.exit("message") prints it and exits 1
+
+
+def execute(argv: List[str]) -> Tuple[str, int, str]:
+    """Runs an entrypoint: (outcome, exit code, message)."""
     try:
-        if not argv or argv[0].startswith("-"):
-            raise InvalidArguments("usage: python -m orchestera.entrypoints.run module.Class --application-name NAME [--arg value ...]")
-        classpath, rest = argv[0], argv[1:]
-        if any(a in ("--help", "-h") for a in rest):
-            load(classpath).from_args("", ["--help"])  # prints the usage, exits 0
-        app_name = ""
-        if "--application-name" in rest:
-            i = rest.index("--application-name")
-            if i + 1 >= len(rest):
-                raise InvalidArguments("argument --application-name: a value is required")
-            app_name = rest[i + 1]
-            rest = rest[:i] + rest[i + 2:]
-        if not app_name:
-            raise InvalidArguments("missing required argument --application-name")
-        entrypoint = load(classpath).from_args(app_name, rest)
+        entrypoint = _parse(argv)
     except InvalidArguments as e:
         print(f"orchestera: invalid arguments: {e}", file=sys.stderr)
-        return EX_USAGE
+        return INVALID_ARGUMENTS, EX_USAGE, str(e)
+    message = ""
     try:
-        result = entrypoint.run()
-    except Exception:
+        code, message = _code_of(entrypoint.run())
+    except SystemExit as e:
+        code, message = _code_of(e.code)
+        if message:
+            print(message, file=sys.stderr)
+    except BaseException:  # noqa: BLE001 - every failure of user code is the user's
         traceback.print_exc()
-        return 1
-    return result if isinstance(result, int) else 0
+        return USER_ERROR, 1, _exception_line()
+    if code == 0:
+        return SUCCEEDED, 0, ""
+    if not 1 <= code <= 255:
+        message = f"the pipeline exited with code {code}, outside 1-255; exit with 1-255 to fail"
+        print(f"orchestera: {message}", file=sys.stderr)
+        return USER_ERROR, 1, message
+    return USER_ERROR, code, message
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    outcome, code, message = execute(list(sys.argv[1:] if argv is None else argv))
+    write_result(outcome, code, message)
+    return code
 
 
 if __name__ == "__main__":
