@@ -120,6 +120,7 @@ type onboarded struct {
 	home, connID string
 	server       *server
 	member       aws.Config // acting in the member account, to inspect it
+	memberEnv    []string   // the admin's environment in the member account
 	env          []string   // the platform's AWS environment
 }
 
@@ -164,6 +165,7 @@ func onboard(t *testing.T, extra ...string) *onboarded {
 	})
 	memberEnv := append(append([]string{}, env...), "AWS_ACCESS_KEY_ID="+aws.ToString(c.AccessKeyId),
 		"AWS_SECRET_ACCESS_KEY="+aws.ToString(c.SecretAccessKey), "AWS_SESSION_TOKEN="+aws.ToString(c.SessionToken))
+	o.memberEnv = memberEnv
 	var ext struct {
 		ExternalID string `json:"external_id"`
 	}

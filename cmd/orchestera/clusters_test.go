@@ -40,18 +40,27 @@ func kubeAdmin(t *testing.T) (kubernetes.Interface, string) {
 
 // uniqueNS is a namespace name no other test uses, deleted at the end.
 func uniqueNS(t *testing.T, cs kubernetes.Interface) string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := "t-" + hex.EncodeToString(b)
+	name := testNamespace(t)
 	t.Cleanup(func() { cs.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{}) })
 	return name
+}
+
+// testNamespace is a namespace name no other test uses: stacks of every
+// test share the loopback cluster, and a namespace of another stack is
+// refused.
+func testNamespace(t *testing.T) string {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "t-" + hex.EncodeToString(b)
 }
 
 func TestAttachedStackAgainstKubernetes(t *testing.T) {
 	cs, kubeconfig := kubeAdmin(t)
 	ctx := context.Background()
 	home := filepath.Join(t.TempDir(), "home")
-	startServer(t, home, "ORCHESTERA_SYNC_INTERVAL=1h")
+	s := startServer(t, home, "ORCHESTERA_SYNC_INTERVAL=1h")
 	etl, reports := uniqueNS(t, cs), uniqueNS(t, cs)
 
 	// Bad input is refused before anything is kept.
@@ -148,6 +157,54 @@ func TestAttachedStackAgainstKubernetes(t *testing.T) {
 		t.Fatalf("no event for the problem:\n%s", out)
 	}
 
+	// A secret kept by the platform becomes a Secret, and the datasource
+	// that names it is resolved; its value is nowhere else.
+	const canary = "canary-9f2c41d7e3"
+	secretFile := filepath.Join(t.TempDir(), "db.json")
+	os.WriteFile(secretFile, []byte(`{"JDBC_USER":"etl","JDBC_PASSWORD":"`+canary+`"}`), 0o600)
+	start = time.Now()
+	cli(t, home, "secrets", "put", "--stack", "shared", "--namespace", etl, "--alias", "warehouse-db", "--from-file", secretFile)
+	poll.Until(t, "the secret to reach the cluster", 30*time.Second, func() error {
+		s, err := cs.CoreV1().Secrets(etl).Get(ctx, "warehouse-db", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if string(s.Data["JDBC_PASSWORD"]) != canary {
+			return errors.New("not the value put")
+		}
+		return nil
+	})
+	t.Logf("secrets put to the Secret updated: %s", time.Since(start).Round(time.Millisecond))
+	if r := cliResult(t, home, "stacks", "sync", "shared"); r.code != 0 {
+		t.Fatalf("stacks sync once the secret exists: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	sec, err = cs.CoreV1().Secrets(etl).Get(ctx, runenv.ConnectionsSecret, metav1.GetOptions{})
+	if err != nil || !bytes.Contains(sec.Data[runenv.ConnectionsKey], []byte(`"password": "`+canary+`"`)) {
+		t.Fatalf("the connections Secret lacks the resolved credential: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"ORCH_NAMESPACE":"`+canary+`"}`), 0o600)
+	if r := cliResult(t, home, "secrets", "put", "--stack", "shared", "--namespace", etl, "--alias", "bad", "--from-file", bad); r.code == 0 || strings.Contains(r.stderr, canary) {
+		t.Fatalf("a reserved key: %d %s", r.code, r.stderr)
+	}
+	db, _ = os.ReadFile(filepath.Join(home, "orchestera.db"))
+	wal, _ := os.ReadFile(filepath.Join(home, "orchestera.db-wal"))
+	for what, text := range map[string]string{
+		"the database":   string(db) + string(wal),
+		"the server log": s.logs.String(),
+		"the events":     cli(t, home, "stacks", "events", "shared"),
+		"stacks get":     cli(t, home, "stacks", "get", "shared", "-o", "json"),
+		"secrets list":   cli(t, home, "secrets", "list", "--stack", "shared", "--namespace", etl, "-o", "json"),
+		"stacks sync":    cli(t, home, "stacks", "sync", "shared", "-o", "json"),
+		"datasources":    cli(t, home, "datasources", "list", "--stack", "shared", "-o", "json"),
+		"the audit log":  cli(t, home, "audit", "list", "-o", "json"),
+		"kube events":    kubeEvents(t, cs, etl),
+	} {
+		if strings.Contains(text, canary) {
+			t.Errorf("the secret's value is in %s", what)
+		}
+	}
+
 	// Applying again is harmless; destroying deletes the namespaces.
 	cli(t, home, "stacks", "update", "shared", "--wait")
 	cli(t, home, "stacks", "destroy", "shared", "--yes", "--wait")
@@ -177,4 +234,14 @@ func adminToken(t *testing.T, path string) string {
 	}
 	t.Fatal("the test kubeconfig has no token")
 	return ""
+}
+
+// kubeEvents are a namespace's Kubernetes events, as text.
+func kubeEvents(t *testing.T, cs kubernetes.Interface, ns string) string {
+	evs, err := cs.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(evs)
+	return string(b)
 }

@@ -224,7 +224,7 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	// local mode, whose one user owns the machine anyway. A hosted server
 	// has no executor for them, and no store of local mode.
 	executors := map[domain.StackKind]domain.Executor{}
-	keepers := map[domain.StackKind]domain.SecretKeeper{}
+	keepers := map[domain.StackKind]domain.SecretKeeper{domain.StackKubernetes: secrets.Sealed{Store: st, Sealer: box, Changed: stackSvc.Resync}}
 	background := []func(context.Context){stackWorker.Run, syncer.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }}
 	if o.mode == "local" {
 		executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})

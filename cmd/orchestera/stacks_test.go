@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,8 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/orchestera/orchestera/internal/iampolicy"
+	"github.com/orchestera/orchestera/internal/kube/karpenter"
 	"github.com/orchestera/orchestera/internal/poll"
 )
 
@@ -58,7 +64,9 @@ func sameCounts(t *testing.T, got map[string]int) {
 func TestStackLifecycleAgainstMoto(t *testing.T) {
 	o := onboard(t)
 	defer o.server.stop(t)
-	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID, "--namespace", "etl", "--namespace", "reports"); r.code != 0 {
+	cs, _ := kubeAdmin(t)
+	etl, reports, ml := uniqueNS(t, cs), uniqueNS(t, cs), uniqueNS(t, cs)
+	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID, "--namespace", etl, "--namespace", reports); r.code != 0 {
 		t.Fatalf("create: %s", r.stderr)
 	}
 	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
@@ -77,15 +85,19 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "stack etl is ready") {
 		t.Fatalf("provision: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, step := range []string{"azs", "network", "iam", "cluster", "oidc", "nodegroup", "karpenter"} {
+	for _, step := range []string{"azs", "network", "iam", "cluster", "oidc", "nodegroup", "karpenter", "namespaces", "karpenter-chart", "spark-nodepool"} {
 		if !strings.Contains(r.stdout, step) {
 			t.Errorf("progress lacks step %s:\n%s", step, r.stdout)
 		}
 	}
 	sameCounts(t, counts(t, o.member, "etl"))
 
-	if r := cliResult(t, o.home, "namespaces", "create", "ml", "--stack", "etl"); r.code != 0 || !strings.Contains(cli(t, o.home, "namespaces", "list", "--stack", "etl"), "ml") {
+	checkEKSKubernetes(t, o, cs, etl)
+	if r := cliResult(t, o.home, "namespaces", "create", ml, "--stack", "etl"); r.code != 0 || !strings.Contains(cli(t, o.home, "namespaces", "list", "--stack", "etl"), ml) {
 		t.Fatalf("adding a namespace: %s", r.stderr)
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(ml).Get(context.Background(), "spark", metav1.GetOptions{}); err != nil {
+		t.Fatalf("a namespace added to a ready stack is not bootstrapped at once: %v", err)
 	}
 	if !strings.Contains(plan.stdout, "AWS::EC2::Subnet ×4") || !strings.Contains(plan.stdout, "AWS::EC2::VPC") {
 		t.Fatalf("the plan does not list what the account now holds:\n%s", plan.stdout)
@@ -147,7 +159,7 @@ func TestStackLifecycleAgainstMoto(t *testing.T) {
 // the planned resources, none twice.
 func TestProvisioningSurvivesCrashes(t *testing.T) {
 	o := onboard(t)
-	if r := cliResult(t, o.home, "stacks", "create", "crashy", "--connection", o.connID); r.code != 0 {
+	if r := cliResult(t, o.home, "stacks", "create", "crashy", "--connection", o.connID, "--namespace", testNamespace(t)); r.code != 0 {
 		t.Fatalf("create: %s", r.stderr)
 	}
 	cli(t, o.home, "stacks", "provision", "crashy")
@@ -185,7 +197,7 @@ func waitStackEvent(t *testing.T, home, stack, step string) {
 func TestDestroyDuringProvisionAgainstMoto(t *testing.T) {
 	o := onboard(t, "ORCHESTERA_AWS_POLL_INTERVAL=3s")
 	defer o.server.stop(t)
-	if r := cliResult(t, o.home, "stacks", "create", "race", "--connection", o.connID); r.code != 0 {
+	if r := cliResult(t, o.home, "stacks", "create", "race", "--connection", o.connID, "--namespace", testNamespace(t)); r.code != 0 {
 		t.Fatalf("create: %s", r.stderr)
 	}
 	cli(t, o.home, "stacks", "provision", "race")
@@ -219,7 +231,7 @@ func TestDestroyDuringProvisionAgainstMoto(t *testing.T) {
 func TestAConnectionInUseAgainstMoto(t *testing.T) {
 	o := onboard(t)
 	defer o.server.stop(t)
-	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID); r.code != 0 {
+	if r := cliResult(t, o.home, "stacks", "create", "etl", "--connection", o.connID, "--namespace", testNamespace(t)); r.code != 0 {
 		t.Fatalf("create: %s", r.stderr)
 	}
 	if r := cliResult(t, o.home, "connections", "delete", o.connID); r.code == 0 || !strings.Contains(r.stderr, "used by stacks etl (draft)") {
@@ -272,5 +284,62 @@ func TestAConnectionInUseAgainstMoto(t *testing.T) {
 	}
 	if !through {
 		t.Fatalf("the plan's calls were not made through %s: %+v", conn.ID, audit)
+	}
+}
+
+// checkEKSKubernetes checks an aws-eks stack's Kubernetes side on the
+// loopback cluster moto's EKS stands in front of: the namespace, Karpenter
+// and the Spark pool; then the per-namespace parameters written with the
+// admin's own credentials, synced into a Secret, an IAM role and the
+// service account's annotation.
+func checkEKSKubernetes(t *testing.T, o *onboarded, cs kubernetes.Interface, ns string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "spark", metav1.GetOptions{}); err != nil {
+		t.Fatalf("namespace %s was not bootstrapped: %v", ns, err)
+	}
+	var me struct {
+		Organization struct{ ID string } `json:"organization"`
+	}
+	json.Unmarshal([]byte(cli(t, o.home, "whoami", "-o", "json")), &me)
+	_, path := kubeAdmin(t)
+	cfg, _ := clientcmd.BuildConfigFromFlags("", path)
+	pools, err := dynamic.NewForConfigOrDie(cfg).Resource(karpenter.NodePoolGVR).List(ctx, metav1.ListOptions{LabelSelector: "orchestera.io/stack=etl,orchestera.io/org=" + me.Organization.ID})
+	if err != nil || len(pools.Items) != 1 {
+		t.Fatalf("the stack's NodePool: %v, %d", err, len(pools.Items))
+	}
+	ours := strings.TrimPrefix(pools.Items[0].GetName(), "spark-")
+	settings, err := cs.CoreV1().ConfigMaps("karpenter-"+ours).Get(ctx, "karpenter-settings", metav1.GetOptions{})
+	if err != nil || settings.Data["clusterName"] != "orchestera-etl-cluster" || settings.Data["interruptionQueue"] != "orchestera-etl-karpenter" {
+		t.Fatalf("the Karpenter release: %v %v", err, settings.Data)
+	}
+
+	dir := t.TempDir()
+	secret, access := filepath.Join(dir, "db.json"), filepath.Join(dir, "s3.json")
+	os.WriteFile(secret, []byte(`{"JDBC_USER":"etl","JDBC_PASSWORD":"pw-1"}`), 0o600)
+	os.WriteFile(access, []byte(`{"service_account_name":"spark","role_name":"etl-s3-reader","inline_policies":{"read":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::acme/*"}]}}}`), 0o600)
+	for _, args := range [][]string{
+		{"secrets", "put", "--stack", "etl", "--namespace", ns, "--alias", "db", "--from-file", secret},
+		{"iam", "put", "--stack", "etl", "--namespace", ns, "--alias", "s3", "--from-file", access},
+	} {
+		if r := cliEnv(t, o.home, o.memberEnv, args...); r.code != 0 || !strings.Contains(r.stdout, "/orchestera/sparklith/orchestera-etl-cluster/"+ns+"/") {
+			t.Fatalf("orchestera %s: %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := cliResult(t, o.home, "stacks", "sync", "etl"); r.code != 0 {
+		t.Fatalf("stacks sync: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if s, err := cs.CoreV1().Secrets(ns).Get(ctx, "db", metav1.GetOptions{}); err != nil || string(s.Data["JDBC_PASSWORD"]) != "pw-1" {
+		t.Fatalf("the Secret from SSM: %v", err)
+	}
+	role, err := iam.NewFromConfig(o.member).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("etl-s3-reader")})
+	if err != nil {
+		t.Fatalf("the namespace's role in the member account: %v", err)
+	}
+	if sa, _ := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "spark", metav1.GetOptions{}); sa.Annotations["eks.amazonaws.com/role-arn"] != aws.ToString(role.Role.Arn) {
+		t.Fatalf("spark's annotation: %v", sa.Annotations)
+	}
+	if out := cli(t, o.home, "iam", "list", "--stack", "etl"); !strings.Contains(out, "s3") {
+		t.Fatalf("iam list:\n%s", out)
 	}
 }

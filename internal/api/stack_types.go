@@ -18,6 +18,7 @@ type Stack struct {
 	FailedStep   string               `json:"failed_step,omitempty"`
 	Hint         string               `json:"hint,omitempty" doc:"The error and its fix, when failed"`
 	Endpoint     string               `json:"endpoint,omitempty" doc:"The Kubernetes API server of a cluster stack"`
+	ClusterName  string               `json:"cluster_name,omitempty" doc:"An aws-eks stack's EKS cluster: its SSM parameters are under /orchestera/sparklith/<cluster_name>/"`
 	Sync         *SyncStatus          `json:"sync,omitempty" doc:"The last sync of secrets, IAM roles and datasources (get-stack only)"`
 }
 
@@ -51,7 +52,7 @@ func toStack(s domain.Stack) Stack {
 	out := Stack{Name: s.Name, Kind: s.Kind, State: s.State, CreatedAt: s.CreatedAt,
 		ConnectionID: s.ConnectionID, Region: s.Region, FailedStep: s.FailedStep, Hint: s.Hint, Endpoint: s.Endpoint}
 	if s.Kind == domain.StackAWS {
-		out.Options = &s.Options
+		out.Options, out.ClusterName = &s.Options, domain.EKSClusterName(s.Name)
 	}
 	return out
 }

@@ -44,7 +44,7 @@ var allowed = map[string][]string{
 	"internal/kube/karpenter": {"internal/domain"},
 	"internal/aws/ekstoken":   {},
 	// The aws-eks stack whole: the AWS side and the Kubernetes side.
-	"internal/eksstack":       {"internal/aws/awssdk", "internal/aws/awsstack", "internal/aws/ekstoken", "internal/domain", "internal/kube/karpenter", "internal/kube/kubestack"},
+	"internal/eksstack":       {"internal/aws/awssdk", "internal/aws/awsstack", "internal/aws/ekstoken", "internal/domain", "internal/iampolicy", "internal/kube/karpenter", "internal/kube/kubestack"},
 	"internal/localrun":       {"std", "internal/domain", "internal/runenv"},
 	"internal/store":          {"internal/domain", "internal/store/sqlstore"},
 	"internal/store/sqlstore": {"internal/domain"},

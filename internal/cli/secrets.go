@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/client"
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 func newSecrets(o *Options) *cobra.Command {
@@ -23,63 +23,87 @@ namespace. A run started with --pull-secrets-from ALIAS gets every key as an
 environment variable (read it with orchestera.platform.secret(KEY)). Values
 are never shown again: listings show aliases and key names only. Keys the
 platform sets (PATH, HOME, PYTHON*, LD_*, JAVA_*, SPARK_*, ORCH_*, ...) are
-refused.`,
-		Example: "  orchestera secrets put --alias warehouse --from-file warehouse.json\n  orchestera secrets list\n  orchestera secrets delete --alias warehouse",
+refused.
+
+Where a secret is kept depends on the stack: the local stack keeps it on
+this machine, an attached cluster in the platform's store (encrypted), and
+both sync it into the namespace as a Secret of that name. An aws-eks stack's
+secrets are SecureString parameters in your AWS account,
+/orchestera/sparklith/<cluster>/<namespace>/secrets/<alias>, which this
+command writes with your own AWS credentials (--profile): the platform's
+role may only read them.`,
+		Example: "  orchestera secrets put --alias warehouse --from-file warehouse.json\n" +
+			"  orchestera secrets put --stack prod --namespace etl --alias warehouse --from-file warehouse.json --profile sparklith\n" +
+			"  orchestera secrets list\n  orchestera secrets delete --alias warehouse",
 	}
-	var stack, namespace, alias, file string
-	where := func(c *cobra.Command, withAlias bool) {
-		c.Flags().StringVar(&stack, "stack", "local", "the stack")
-		c.Flags().StringVar(&namespace, "namespace", "default", "the stack's namespace")
-		if withAlias {
-			c.Flags().StringVar(&alias, "alias", "", "the secret's alias, a DNS label (required)")
-			c.MarkFlagRequired("alias")
-		}
-	}
+	var at paramTarget
+	var file string
 	put := &cobra.Command{
 		Use:   "put --alias ALIAS --from-file FILE",
 		Short: "Create or replace a secret from a JSON file ('-' for stdin)",
 		Example: `  printf '{"WAREHOUSE_USER": "etl", "WAREHOUSE_PASSWORD": "..."}' > warehouse.json
   orchestera secrets put --alias warehouse --from-file warehouse.json
   vault read -format=json secret/etl | jq .data | orchestera secrets put --alias warehouse --from-file -`,
-		Args: cobra.NoArgs,
+		Args: args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			kv, err := readSecretFile(cmd.InOrStdin(), file)
 			if err != nil {
 				return err
 			}
-			s, err := c.PutSecret(cmd.Context(), stack, namespace, alias, kv)
+			if st, eks, err := at.eks(cmd.Context(), c); err != nil {
+				return err
+			} else if eks {
+				if err := domain.ValidateSecret(kv); err != nil {
+					return flagged(err, map[string]string{"keys": "--from-file"})
+				}
+				raw, _ := json.Marshal(kv) // strings only: cannot fail
+				return at.put(cmd, o, st, domain.ParamSecrets, string(raw))
+			}
+			s, err := c.PutSecret(cmd.Context(), at.stack, at.namespace, at.alias, kv)
 			if err != nil {
 				return err
 			}
 			return o.renderSecrets([]api.Secret{s}, s)
 		}),
 	}
-	where(put, true)
+	at.flags(put, true)
 	put.Flags().StringVar(&file, "from-file", "", "a flat JSON object of strings, or - for stdin (required)")
 	put.MarkFlagRequired("from-file")
 
+	var listAt paramTarget
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List a namespace's secrets: aliases and key names, never values",
 		Example: "  orchestera secrets list --namespace default -o json",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
-			ss, err := c.ListSecrets(cmd.Context(), stack, namespace)
+			if st, eks, err := listAt.eks(cmd.Context(), c); err != nil {
+				return err
+			} else if eks {
+				return o.synced(st, domain.SyncSecret, listAt.namespace)
+			}
+			ss, err := c.ListSecrets(cmd.Context(), listAt.stack, listAt.namespace)
 			if err != nil {
 				return err
 			}
-			return o.renderSecrets(ss, ss)
+			return o.renderSecrets(ss, newPage(ss, ""))
 		}),
 	}
-	where(list, false)
+	listAt.flags(list, false)
 
+	var delAt paramTarget
 	del := &cobra.Command{
 		Use:     "delete --alias ALIAS",
 		Short:   "Delete a secret; runs that pull it are refused from then on",
 		Example: "  orchestera secrets delete --alias warehouse",
-		Args:    cobra.NoArgs,
+		Args:    args(),
 		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
-			if err := c.DeleteSecret(cmd.Context(), stack, namespace, alias); err != nil {
+			if st, eks, err := delAt.eks(cmd.Context(), c); err != nil {
+				return err
+			} else if eks {
+				return delAt.remove(cmd, o, st, domain.ParamSecrets)
+			}
+			if err := c.DeleteSecret(cmd.Context(), delAt.stack, delAt.namespace, delAt.alias); err != nil {
 				return err
 			}
 			gone := struct {
@@ -87,13 +111,13 @@ refused.`,
 				Namespace string `json:"namespace"`
 				Alias     string `json:"alias"`
 				Deleted   bool   `json:"deleted"`
-			}{stack, namespace, alias, true}
+			}{delAt.stack, delAt.namespace, delAt.alias, true}
 			return o.render(gone, func(w *tabwriter.Writer) {
-				fmt.Fprintf(w, "deleted secret %s from %s/%s\n", alias, stack, namespace)
+				fmt.Fprintf(w, "deleted secret %s from %s/%s\n", delAt.alias, delAt.stack, delAt.namespace)
 			})
 		}),
 	}
-	where(del, true)
+	delAt.flags(del, true)
 	secrets.AddCommand(put, list, del)
 	return secrets
 }
@@ -101,21 +125,9 @@ refused.`,
 // readSecretFile reads a flat JSON object of strings; errors name the flag,
 // never a value.
 func readSecretFile(stdin io.Reader, file string) (map[string]string, error) {
-	var r io.Reader = stdin
-	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, fmt.Errorf("--from-file: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20+1))
+	b, err := readFile(stdin, file)
 	if err != nil {
-		return nil, fmt.Errorf("--from-file %s: %w", file, err)
-	}
-	if len(b) > 1<<20 {
-		return nil, fmt.Errorf("--from-file %s: larger than 1 MiB; a secret is at most 64 KiB", file)
+		return nil, err
 	}
 	var kv map[string]string
 	if err := json.Unmarshal(b, &kv); err != nil || kv == nil {

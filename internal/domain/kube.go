@@ -88,3 +88,20 @@ func (r SyncReport) Problems() []SyncItem {
 
 // Synced counts the items brought in line.
 func (r SyncReport) Synced() int { return len(r.Items) - len(r.Problems()) }
+
+// The per-namespace SSM parameters of an aws-eks stack, the product's
+// contract: ParamRoot + <cluster>/<namespace>/iams/<alias> holds an IAM
+// role for a service account, .../secrets/<alias> a secret.
+const (
+	ParamRoot    = "/orchestera/sparklith/"
+	ParamIAM     = "iams"
+	ParamSecrets = "secrets"
+)
+
+// ParamPath is the path of one parameter.
+func ParamPath(cluster, namespace, kind, alias string) string {
+	return ParamRoot + cluster + "/" + namespace + "/" + kind + "/" + alias
+}
+
+// EKSClusterName is the name of an aws-eks stack's EKS cluster.
+func EKSClusterName(stack string) string { return "orchestera-" + stack + "-cluster" }

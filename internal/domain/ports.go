@@ -136,16 +136,16 @@ type LogClock interface {
 	LogOffsetSince(r Run, t time.Time) (int64, error)
 }
 
-// SecretKeeper keeps the run secrets of one stack kind's namespaces, per
-// organization. Values go in and never come out, except into the
-// environment of a run that pulls them.
+// SecretKeeper keeps the run secrets of one stack kind's namespaces. Values
+// go in and never come out, except into the environment of a run that
+// pulls them (or the cluster's Secrets a run mounts).
 type SecretKeeper interface {
 	// PutSecret creates or replaces a secret; kv is already validated.
-	PutSecret(ctx context.Context, orgID, namespace, alias string, kv map[string]string) error
+	PutSecret(ctx context.Context, st Stack, namespace, alias string, kv map[string]string) error
 	// ListSecrets lists a namespace's secrets by alias, with key names only.
-	ListSecrets(ctx context.Context, orgID, namespace string) ([]SecretInfo, error)
+	ListSecrets(ctx context.Context, st Stack, namespace string) ([]SecretInfo, error)
 	// DeleteSecret removes a secret; NotFound when there is none.
-	DeleteSecret(ctx context.Context, orgID, namespace, alias string) error
+	DeleteSecret(ctx context.Context, st Stack, namespace, alias string) error
 }
 
 // StackResolver finds a stack and one of its namespaces, NotFound for

@@ -5,11 +5,21 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // A run secret is a flat map of keys to values under an alias in a stack's
 // namespace; a run that pulls the alias gets every key as an environment
 // variable. Values are write-only: nothing returns them.
+
+// StoredSecret is a secret the platform keeps for a stack's namespace,
+// sealed: only its key names are in clear.
+type StoredSecret struct {
+	StackID, Namespace, Alias string
+	Keys                      []string // sorted
+	Sealed                    string   // the JSON object of keys to values, sealed
+	UpdatedAt                 time.Time
+}
 
 // SecretInfo is what may be shown of a run secret: never its values.
 type SecretInfo struct {

@@ -35,6 +35,7 @@ type Tx interface {
 	LeaseRecords
 	StackKubeRecords
 	DatasourceRecords
+	StackSecretRecords
 	RunRecords
 	ConnectionRecords
 	AuditRecords
@@ -75,6 +76,7 @@ type (
 		StackEventRecords
 		StackKubeRecords
 		DatasourceRecords
+		StackSecretRecords
 		GetConnection(ctx context.Context, orgID, id string) (AWSConnection, error)
 		LatestVerification(ctx context.Context, orgID, connectionID string) (Verification, error)
 		LoadStackSteps(ctx context.Context, stackID string) (map[string]StepState, error)
@@ -120,6 +122,7 @@ type (
 		GetStackCredential(ctx context.Context, stackID string) (string, error)
 		ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)
 		ListDatasources(ctx context.Context, orgID, stackID string) ([]Datasource, error)
+		ListStackSecrets(ctx context.Context, stackID string) ([]StoredSecret, error)
 	}
 	// AuditLog records calls made through customers' roles.
 	AuditLog interface {
@@ -242,6 +245,16 @@ type NamespaceRecords interface {
 	GetNamespace(ctx context.Context, orgID, stackID, name string) (Namespace, error)
 	ListNamespaces(ctx context.Context, orgID, stackID string) ([]Namespace, error)
 	DeleteNamespace(ctx context.Context, orgID, stackID, name string) error
+}
+
+// StackSecretRecords keeps the sealed secrets of attached clusters'
+// namespaces.
+type StackSecretRecords interface {
+	// PutStackSecret creates the secret or replaces the one of the same
+	// stack, namespace and alias.
+	PutStackSecret(ctx context.Context, s StoredSecret) error
+	ListStackSecrets(ctx context.Context, stackID string) ([]StoredSecret, error)
+	DeleteStackSecret(ctx context.Context, stackID, namespace, alias string) error
 }
 
 // DatasourceRecords keeps the datasources of stacks' namespaces.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orchestera/orchestera/internal/aws/awsstack"
 	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/iampolicy"
 	"github.com/orchestera/orchestera/internal/kube/kubestack"
 )
 
@@ -40,7 +41,7 @@ func (p *Provider) Sync(ctx context.Context, st domain.Stack, last domain.SyncRe
 	}
 	var oidc awsstack.OIDCOutputs
 	oidcErr := error(nil)
-	if slices.ContainsFunc(params, func(pm awsstack.Param) bool { return pm.Kind == awsstack.ParamIAM }) {
+	if slices.ContainsFunc(params, func(pm awsstack.Param) bool { return pm.Kind == domain.ParamIAM }) {
 		_, oidc, oidcErr = awsstack.ClusterOIDC(ctx, c.EKS, spec)
 	}
 
@@ -51,7 +52,7 @@ func (p *Provider) Sync(ctx context.Context, st domain.Stack, last domain.SyncRe
 		switch {
 		case pm.Problem != "":
 			r.Items = append(r.Items, domain.SyncItem{Source: pm.Path, Problem: pm.Problem})
-		case pm.Kind == awsstack.ParamSecrets:
+		case pm.Kind == domain.ParamSecrets:
 			values, err := parseSecret(pm)
 			s := kubestack.SecretSource{Alias: pm.Alias, Source: pm.Path, Values: values}
 			if err != nil {
@@ -97,7 +98,7 @@ func (p *Provider) Sync(ctx context.Context, st domain.Stack, last domain.SyncRe
 // the service account it is for and its ARN.
 func (p *Provider) ensureRole(ctx context.Context, c awsstack.Clients, spec awsstack.StackSpec, oidc awsstack.OIDCOutputs, oidcErr error,
 	known map[string]bool, src kubestack.NamespaceSources, pm awsstack.Param) (string, string, string, error) {
-	a, err := awsstack.ParseAccess(pm.Value)
+	a, err := iampolicy.ParseAccess(pm.Value)
 	switch {
 	case err != nil:
 		return "", "", "", err

@@ -53,7 +53,7 @@ func TestSyncAgainstMotoAndKubernetes(t *testing.T) {
 	}
 
 	ssmc, iamc := ssm.NewFromConfig(cfg), iam.NewFromConfig(cfg)
-	path := func(kind, alias string) string { return awsstack.ParamPath(spec.ClusterName(), ns, kind, alias) }
+	path := func(kind, alias string) string { return domain.ParamPath(spec.ClusterName(), ns, kind, alias) }
 	put := func(name, value string, secure bool) {
 		t.Helper()
 		typ := ssmtypes.ParameterTypeString
@@ -72,7 +72,7 @@ func TestSyncAgainstMotoAndKubernetes(t *testing.T) {
 	put(path("iams", "long"), `{"service_account_name":"reader","role_name":"`+strings.Repeat("r", 65)+`","inline_policies":{}}`, false)
 	put(path("iams", "badpolicy"), `{"service_account_name":"writer","role_name":"etl-writer","inline_policies":{"w":{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}}}`, false)
 	put(path("iams", "typo"), `{"service_acount_name":"spark"}`, false)
-	put(awsstack.ParamPath(spec.ClusterName(), "elsewhere", "iams", "x"), `{"service_account_name":"spark","role_name":"x","inline_policies":{}}`, false)
+	put(domain.ParamPath(spec.ClusterName(), "elsewhere", "iams", "x"), `{"service_account_name":"spark","role_name":"x","inline_policies":{}}`, false)
 	put("/orchestera/sparklith/"+spec.ClusterName()+"/"+ns+"/secret/misspelt", `{}`, true)
 
 	start := time.Now()
@@ -91,7 +91,7 @@ func TestSyncAgainstMotoAndKubernetes(t *testing.T) {
 		path("iams", "long"):      "role_name is 65 characters; IAM allows 64",
 		path("iams", "badpolicy"): `inline policy w: statement 1: Effect must be "Allow" or "Deny"`,
 		path("iams", "typo"):      `unknown field "service_acount_name"`,
-		awsstack.ParamPath(spec.ClusterName(), "elsewhere", "iams", "x"):              "has no namespace elsewhere",
+		domain.ParamPath(spec.ClusterName(), "elsewhere", "iams", "x"):                "has no namespace elsewhere",
 		"/orchestera/sparklith/" + spec.ClusterName() + "/" + ns + "/secret/misspelt": "not a path of the form",
 	} {
 		if !strings.Contains(problems[source], want) {
@@ -248,4 +248,8 @@ func (f *fakeSources) ListNamespaces(_ context.Context, orgID, stackID string) (
 
 func (f *fakeSources) ListDatasources(context.Context, string, string) ([]domain.Datasource, error) {
 	return f.datasources, nil
+}
+
+func (f *fakeSources) ListStackSecrets(context.Context, string) ([]domain.StoredSecret, error) {
+	return nil, nil
 }

@@ -156,7 +156,7 @@ func TestSuccessAndTheEnvironmentContract(t *testing.T) {
 	t.Setenv("PYTHONSTARTUP", "/evil.py")
 	t.Setenv("LD_PRELOAD", "/evil.so")
 	e := newEnv(t, nil)
-	must(t, e.exec.PutSecret(context.Background(), e.org, "default", "db", map[string]string{"DB_PASSWORD": "hunter2"}))
+	must(t, e.exec.PutSecret(context.Background(), domain.Stack{OrgID: e.org}, "default", "db", map[string]string{"DB_PASSWORD": "hunter2"}))
 	e.start()
 	r := e.submit("job.Env", func(s *domain.RunSpec) { s.PullSecretsFrom = []string{"db"}; s.ExecutorCores = 3 })
 	got := e.waitState(r.ID, domain.RunSucceeded)

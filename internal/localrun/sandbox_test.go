@@ -38,8 +38,8 @@ func TestRunsAreSandboxed(t *testing.T) {
 	}
 	// Another organization's secret, another run's log and work, the store.
 	other := domain.NewID("org")
-	must(t, e.exec.PutSecret(ctx, other, "default", "db", map[string]string{"DB_PASSWORD": canary + "-secret"}))
-	must(t, e.exec.PutSecret(ctx, e.org, "default", "mine", map[string]string{"MINE": canary + "-mine"}))
+	must(t, e.exec.PutSecret(ctx, domain.Stack{OrgID: other}, "default", "db", map[string]string{"DB_PASSWORD": canary + "-secret"}))
+	must(t, e.exec.PutSecret(ctx, domain.Stack{OrgID: e.org}, "default", "mine", map[string]string{"MINE": canary + "-mine"}))
 	prior := e.waitState(e.submit("job.Env", func(s *domain.RunSpec) { s.PullSecretsFrom = []string{"mine"} }).ID, domain.RunSucceeded)
 	priorDir := e.runDir(prior.ID)
 	must(t, os.WriteFile(filepath.Join(priorDir, "work", "output.txt"), []byte(canary+"-output"), 0o644))
@@ -190,9 +190,9 @@ func TestShellQuote(t *testing.T) {
 func TestSecretKeeper(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	must(t, e.exec.PutSecret(ctx, e.org, "default", "db", map[string]string{"DB_USER": "etl", "DB_PASSWORD": "hunter2"}))
-	must(t, e.exec.PutSecret(ctx, e.org, "default", "db", map[string]string{"DB_USER": "etl", "DB_PASSWORD": "hunter3"})) // replaced
-	must(t, e.exec.PutSecret(ctx, e.org, "default", "s3", map[string]string{"AWS_KEY": "k"}))
+	must(t, e.exec.PutSecret(ctx, domain.Stack{OrgID: e.org}, "default", "db", map[string]string{"DB_USER": "etl", "DB_PASSWORD": "hunter2"}))
+	must(t, e.exec.PutSecret(ctx, domain.Stack{OrgID: e.org}, "default", "db", map[string]string{"DB_USER": "etl", "DB_PASSWORD": "hunter3"})) // replaced
+	must(t, e.exec.PutSecret(ctx, domain.Stack{OrgID: e.org}, "default", "s3", map[string]string{"AWS_KEY": "k"}))
 	path := filepath.Join(e.home, "secrets", e.org, "default", "db.json")
 	fi, err := os.Stat(path)
 	must(t, err)
@@ -210,7 +210,7 @@ func TestSecretKeeper(t *testing.T) {
 	if tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*")); len(tmp) != 0 {
 		t.Errorf("temporary files left: %v", tmp)
 	}
-	list, err := e.exec.ListSecrets(ctx, e.org, "default")
+	list, err := e.exec.ListSecrets(ctx, domain.Stack{OrgID: e.org}, "default")
 	must(t, err)
 	if len(list) != 2 || list[0].Alias != "db" || strings.Join(list[0].Keys, ",") != "DB_PASSWORD,DB_USER" || list[1].Alias != "s3" {
 		t.Errorf("ListSecrets = %+v", list)
@@ -218,14 +218,14 @@ func TestSecretKeeper(t *testing.T) {
 	if strings.Contains(fmt.Sprint(list), "hunter") {
 		t.Errorf("a listing shows a value: %+v", list)
 	}
-	if others, err := e.exec.ListSecrets(ctx, domain.NewID("org"), "default"); err != nil || len(others) != 0 {
+	if others, err := e.exec.ListSecrets(ctx, domain.Stack{OrgID: domain.NewID("org")}, "default"); err != nil || len(others) != 0 {
 		t.Errorf("another organization lists %+v, %v", others, err)
 	}
 	if err := e.exec.Check(ctx, domain.NewID("org"), "default", domain.RunSpec{Project: t.TempDir(), PullSecretsFrom: []string{"db"}}); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Errorf("another organization pulls the secret: %v", err)
 	}
-	must(t, e.exec.DeleteSecret(ctx, e.org, "default", "db"))
-	if err := e.exec.DeleteSecret(ctx, e.org, "default", "db"); !domain.IsNotFound(err) {
+	must(t, e.exec.DeleteSecret(ctx, domain.Stack{OrgID: e.org}, "default", "db"))
+	if err := e.exec.DeleteSecret(ctx, domain.Stack{OrgID: e.org}, "default", "db"); !domain.IsNotFound(err) {
 		t.Errorf("deleting it again = %v, want NotFound", err)
 	}
 }

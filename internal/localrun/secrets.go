@@ -24,7 +24,8 @@ func (e *Executor) secretDir(orgID, namespace string) string {
 
 // PutSecret writes a secret atomically: a reader sees the old one or the
 // new one, never a part.
-func (e *Executor) PutSecret(_ context.Context, orgID, namespace, alias string, kv map[string]string) error {
+func (e *Executor) PutSecret(_ context.Context, st domain.Stack, namespace, alias string, kv map[string]string) error {
+	orgID := st.OrgID
 	if err := safeNames(orgID, namespace, alias); err != nil {
 		return err
 	}
@@ -71,7 +72,8 @@ func (e *Executor) PutSecret(_ context.Context, orgID, namespace, alias string, 
 }
 
 // ListSecrets lists a namespace's secrets with their key names.
-func (e *Executor) ListSecrets(_ context.Context, orgID, namespace string) ([]domain.SecretInfo, error) {
+func (e *Executor) ListSecrets(_ context.Context, st domain.Stack, namespace string) ([]domain.SecretInfo, error) {
+	orgID := st.OrgID
 	if err := safeNames(orgID, namespace); err != nil {
 		return nil, err
 	}
@@ -101,7 +103,8 @@ func (e *Executor) ListSecrets(_ context.Context, orgID, namespace string) ([]do
 }
 
 // DeleteSecret removes a secret.
-func (e *Executor) DeleteSecret(_ context.Context, orgID, namespace, alias string) error {
+func (e *Executor) DeleteSecret(_ context.Context, st domain.Stack, namespace, alias string) error {
+	orgID := st.OrgID
 	if err := safeNames(orgID, namespace, alias); err != nil {
 		return err
 	}

@@ -38,11 +38,11 @@ func (s *Service) Put(ctx context.Context, p domain.Principal, stack, namespace,
 	if err := domain.ValidateSecret(kv); err != nil {
 		return domain.SecretInfo{}, err
 	}
-	keeper, ns, err := s.keeper(ctx, p, stack, namespace)
+	keeper, st, ns, err := s.keeper(ctx, p, stack, namespace)
 	if err != nil {
 		return domain.SecretInfo{}, err
 	}
-	if err := keeper.PutSecret(ctx, p.OrgID, ns, alias, kv); err != nil {
+	if err := keeper.PutSecret(ctx, st, ns, alias, kv); err != nil {
 		return domain.SecretInfo{}, err
 	}
 	info := domain.SecretInfo{Namespace: ns, Alias: alias}
@@ -58,11 +58,11 @@ func (s *Service) List(ctx context.Context, p domain.Principal, stack, namespace
 	if err := domain.RequireAdmin(p); err != nil {
 		return nil, err
 	}
-	keeper, ns, err := s.keeper(ctx, p, stack, namespace)
+	keeper, st, ns, err := s.keeper(ctx, p, stack, namespace)
 	if err != nil {
 		return nil, err
 	}
-	return keeper.ListSecrets(ctx, p.OrgID, ns)
+	return keeper.ListSecrets(ctx, st, ns)
 }
 
 // Delete removes a secret (admin); NotFound when there is none.
@@ -73,26 +73,28 @@ func (s *Service) Delete(ctx context.Context, p domain.Principal, stack, namespa
 	if err := domain.ValidateSecretAlias(alias); err != nil {
 		return err
 	}
-	keeper, ns, err := s.keeper(ctx, p, stack, namespace)
+	keeper, st, ns, err := s.keeper(ctx, p, stack, namespace)
 	if err != nil {
 		return err
 	}
-	return keeper.DeleteSecret(ctx, p.OrgID, ns, alias)
+	return keeper.DeleteSecret(ctx, st, ns, alias)
 }
 
 // keeper resolves the stack and namespace (NotFound for either) and finds
-// the keeper of the stack's kind, or a Conflict naming what is missing.
-func (s *Service) keeper(ctx context.Context, p domain.Principal, stack, namespace string) (domain.SecretKeeper, string, error) {
+// the keeper of the stack's kind, or a Conflict naming what to do instead.
+func (s *Service) keeper(ctx context.Context, p domain.Principal, stack, namespace string) (domain.SecretKeeper, domain.Stack, string, error) {
 	st, ns, err := s.Stacks.Resolve(ctx, p, stack, namespace)
 	if err != nil {
-		return nil, "", err
+		return nil, st, "", err
 	}
 	k, ok := s.Keepers[st.Kind]
-	if !ok {
-		if st.Kind == domain.StackLocal {
-			return nil, "", domain.Errorf(domain.CodeConflict, "stack %q is a local stack, whose secrets live only on a local-mode server", st.Name)
-		}
-		return nil, "", domain.Errorf(domain.CodeConflict, "stack %q is a %s stack: its secrets are not kept by Orchestera yet (they will be in AWS SSM Parameter Store); only local stacks have secrets so far", st.Name, st.Kind)
+	switch {
+	case ok:
+		return k, st, ns.Name, nil
+	case st.Kind == domain.StackLocal:
+		return nil, st, "", domain.Errorf(domain.CodeConflict, "stack %q is a local stack, whose secrets live only on a local-mode server", st.Name)
+	case st.Kind == domain.StackAWS:
+		return nil, st, "", domain.Errorf(domain.CodeConflict, "stack %q is an aws-eks stack: its secrets are SSM parameters in your AWS account, which the platform only reads; orchestera secrets put writes them with your own AWS credentials", st.Name)
 	}
-	return k, ns.Name, nil
+	return nil, st, "", domain.Errorf(domain.CodeConflict, "stack %q is a %s stack: this server keeps no secrets for it", st.Name, st.Kind)
 }

@@ -26,14 +26,14 @@ func (r resolver) Resolve(_ context.Context, p domain.Principal, stack, namespac
 
 type keeper struct{ puts map[string]map[string]string }
 
-func (k *keeper) PutSecret(_ context.Context, orgID, ns, alias string, kv map[string]string) error {
-	k.puts[orgID+"/"+ns+"/"+alias] = kv
+func (k *keeper) PutSecret(_ context.Context, st domain.Stack, ns, alias string, kv map[string]string) error {
+	k.puts[st.OrgID+"/"+ns+"/"+alias] = kv
 	return nil
 }
-func (k *keeper) ListSecrets(context.Context, string, string) ([]domain.SecretInfo, error) {
+func (k *keeper) ListSecrets(context.Context, domain.Stack, string) ([]domain.SecretInfo, error) {
 	return nil, nil
 }
-func (k *keeper) DeleteSecret(context.Context, string, string, string) error { return nil }
+func (k *keeper) DeleteSecret(context.Context, domain.Stack, string, string) error { return nil }
 
 func TestRules(t *testing.T) {
 	k := &keeper{puts: map[string]map[string]string{}}

@@ -26,7 +26,7 @@ func (s *Service) PutDatasource(ctx context.Context, p domain.Principal, stack s
 	if err := s.Store.PutDatasource(ctx, d); err != nil {
 		return d, err
 	}
-	s.resync(st)
+	s.Resync(st)
 	return d, nil
 }
 
@@ -62,6 +62,6 @@ func (s *Service) DeleteDatasource(ctx context.Context, p domain.Principal, stac
 	if err := s.Store.DeleteDatasource(ctx, p.OrgID, st.ID, namespace, name); err != nil {
 		return err
 	}
-	s.resync(st)
+	s.Resync(st)
 	return nil
 }

@@ -33,12 +33,12 @@ func (s *Service) CreateNamespace(ctx context.Context, p domain.Principal, stack
 	if err := s.Store.CreateNamespace(ctx, ns); err != nil {
 		return ns, err
 	}
-	s.resync(st) // its connections Secret
+	s.Resync(st) // its connections Secret
 	return ns, nil
 }
 
 // DeleteNamespace removes a namespace from a stack (admin), with its
-// datasources; on a ready cluster stack the Kubernetes namespace is deleted
+// datasources and kept secrets; on a ready cluster stack the Kubernetes namespace is deleted
 // first, with everything in it. Runs keep their records.
 func (s *Service) DeleteNamespace(ctx context.Context, p domain.Principal, stack, name string) error {
 	if err := domain.RequireAdmin(p); err != nil {
@@ -66,10 +66,21 @@ func (s *Service) DeleteNamespace(ctx context.Context, p domain.Principal, stack
 	if err != nil {
 		return err
 	}
+	secrets, err := s.Store.ListStackSecrets(ctx, st.ID)
+	if err != nil {
+		return err
+	}
 	return s.Store.InTx(ctx, func(tx domain.Tx) error {
 		for _, d := range ds {
 			if d.Namespace == name {
 				if err := tx.DeleteDatasource(ctx, p.OrgID, st.ID, name, d.Name); err != nil {
+					return err
+				}
+			}
+		}
+		for _, sec := range secrets {
+			if sec.Namespace == name {
+				if err := tx.DeleteStackSecret(ctx, st.ID, name, sec.Alias); err != nil {
 					return err
 				}
 			}

@@ -184,8 +184,8 @@ func (s *Service) SyncReport(ctx context.Context, p domain.Principal, st domain.
 	return r, err == nil, err
 }
 
-// resync asks for a sync of a ready stack whose sources changed.
-func (s *Service) resync(st domain.Stack) {
+// Resync asks for a sync of a ready stack whose sources changed.
+func (s *Service) Resync(st domain.Stack) {
 	if s.Syncer != nil && st.State == domain.StackReady {
 		s.Syncer.Poke(st)
 	}

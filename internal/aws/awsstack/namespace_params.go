@@ -10,21 +10,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/orchestera/orchestera/internal/aws/awssdk"
+	"github.com/orchestera/orchestera/internal/domain"
 )
-
-// The per-namespace parameters, the product's contract:
-// /orchestera/sparklith/<cluster-name>/<namespace>/iams/<alias> and
-// /orchestera/sparklith/<cluster-name>/<namespace>/secrets/<alias>.
-const (
-	ParamRoot    = "/orchestera/sparklith/"
-	ParamIAM     = "iams"
-	ParamSecrets = "secrets"
-)
-
-// ParamPath is the path of one parameter.
-func ParamPath(cluster, namespace, kind, alias string) string {
-	return ParamRoot + cluster + "/" + namespace + "/" + kind + "/" + alias
-}
 
 // Param is one parameter under the cluster's path. Problem says why its
 // path is not one of the contract's; Value is then not to be used.
@@ -38,7 +25,7 @@ type Param struct {
 // ReadParams reads every parameter under the cluster's path, decrypted.
 // Values are secrets: they never go into errors or problems.
 func ReadParams(ctx context.Context, api awssdk.SSM, cluster string) ([]Param, error) {
-	prefix := ParamRoot + cluster + "/"
+	prefix := domain.ParamRoot + cluster + "/"
 	var out []Param
 	p := ssm.NewGetParametersByPathPaginator(api, &ssm.GetParametersByPathInput{
 		Path: aws.String(prefix), Recursive: aws.Bool(true), WithDecryption: aws.Bool(true),
@@ -58,7 +45,7 @@ func ReadParams(ctx context.Context, api awssdk.SSM, cluster string) ([]Param, e
 func param(prefix string, sp ssmtypes.Parameter) Param {
 	p := Param{Path: aws.ToString(sp.Name), Value: aws.ToString(sp.Value), Secure: sp.Type == ssmtypes.ParameterTypeSecureString}
 	parts := strings.Split(strings.TrimPrefix(p.Path, prefix), "/")
-	if len(parts) != 3 || (parts[1] != ParamIAM && parts[1] != ParamSecrets) || parts[0] == "" || parts[2] == "" {
+	if len(parts) != 3 || (parts[1] != domain.ParamIAM && parts[1] != domain.ParamSecrets) || parts[0] == "" || parts[2] == "" {
 		p.Problem = "not a path of the form " + prefix + "<namespace>/iams/<alias> or " + prefix + "<namespace>/secrets/<alias>"
 		p.Value = ""
 		return p

@@ -65,7 +65,7 @@ func (s StackSpec) Name(part string) string { return "orchestera-" + s.StackName
 func (s StackSpec) SystemNodegroup() string { return s.Name(partSystemNodes) }
 
 // ClusterName is the EKS cluster's name.
-func (s StackSpec) ClusterName() string { return s.Name(partCluster) }
+func (s StackSpec) ClusterName() string { return domain.EKSClusterName(s.StackName) }
 
 // Tags are the ownership tags.
 func (s StackSpec) Tags() map[string]string {

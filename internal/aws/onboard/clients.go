@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/orchestera/orchestera/internal/aws/awssdk"
@@ -21,6 +22,7 @@ type Clients struct {
 	IAM           awssdk.IAM
 	STS           awssdk.STS
 	Organizations awssdk.Organizations
+	SSM           awssdk.SSM
 }
 
 // Connect loads the caller's AWS configuration the way the AWS CLI does
@@ -30,5 +32,5 @@ func Connect(ctx context.Context, o Options) (Clients, error) {
 	if err != nil {
 		return Clients{}, err
 	}
-	return Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg)}, nil
+	return Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg)}, nil
 }

@@ -108,3 +108,7 @@ func (f fakeSources) ListNamespaces(_ context.Context, orgID, stackID string) ([
 func (f fakeSources) ListDatasources(context.Context, string, string) ([]domain.Datasource, error) {
 	return f.datasources, nil
 }
+
+func (f fakeSources) ListStackSecrets(context.Context, string) ([]domain.StoredSecret, error) {
+	return nil, nil
+}

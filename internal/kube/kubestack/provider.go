@@ -2,6 +2,7 @@ package kubestack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -107,8 +108,25 @@ func (p *Provider) Plan(context.Context, domain.Stack) (domain.ProviderPlan, err
 	return domain.ProviderPlan{}, nil
 }
 
-// Sync syncs the stack's secrets and datasources into its namespaces.
+// Sync syncs the secrets the platform keeps for the stack, and its
+// datasources, into its namespaces.
 func (p *Provider) Sync(ctx context.Context, st domain.Stack, _ domain.SyncReport) (domain.SyncReport, error) {
-	items, removed, err := p.SyncStack(ctx, st, nil)
+	stored, err := p.Config.Sources.ListStackSecrets(ctx, st.ID)
+	if err != nil {
+		return domain.SyncReport{}, err
+	}
+	sources := map[string]NamespaceSources{}
+	for _, s := range stored {
+		src := SecretSource{Alias: s.Alias, Source: "secret " + s.Alias}
+		if raw, err := p.Sealer.Open(s.Sealed); err != nil {
+			src.Problem = "it cannot be opened with this server's secret keys: put it again"
+		} else if err := json.Unmarshal(raw, &src.Values); err != nil {
+			src.Problem = "it is damaged: put it again"
+		}
+		ns := sources[s.Namespace]
+		ns.Secrets = append(ns.Secrets, src)
+		sources[s.Namespace] = ns
+	}
+	items, removed, err := p.SyncStack(ctx, st, sources)
 	return domain.SyncReport{Items: items, Removed: removed}, err
 }

@@ -34,3 +34,16 @@ CREATE TABLE datasources (
     updated_at   BIGINT NOT NULL,
     UNIQUE (stack_id, namespace, name)
 );
+
+-- The secrets of attached clusters' namespaces, sealed (AES-GCM) with a
+-- server key, with their key names to list; synced into the cluster as
+-- Secrets. (aws-eks stacks keep theirs in SSM; local stacks in files.)
+CREATE TABLE stack_secrets (
+    stack_id   TEXT NOT NULL REFERENCES stacks(id) ON DELETE CASCADE,
+    namespace  TEXT NOT NULL,
+    alias      TEXT NOT NULL,
+    keys       TEXT NOT NULL,
+    sealed     TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (stack_id, namespace, alias)
+);
