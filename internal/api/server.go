@@ -35,6 +35,9 @@ type Config struct {
 	SignIn domain.SignInProvider
 	// PublicURL is the server's external base URL, used in hints.
 	PublicURL string
+	// Console serves every path the API does not (the web console at /);
+	// it shares the API's request ids, access log and metrics.
+	Console http.Handler
 }
 
 type server struct {
@@ -62,6 +65,9 @@ func New(cfg Config) http.Handler {
 	}
 	m := newMetrics()
 	mux.Handle("GET /metrics", m.handler())
+	if cfg.Console != nil {
+		mux.Handle("/", cfg.Console)
+	}
 	return observe(mux, cfg.Log, m)
 }
 
