@@ -34,6 +34,7 @@ import (
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store"
 	"github.com/orchestera/orchestera/internal/version"
+	"github.com/orchestera/orchestera/internal/web"
 )
 
 type serverOptions struct {
@@ -156,13 +157,18 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		Identity: ids, Stacks: stackSvc, Connections: conns, Store: st, Log: log, Version: versionString(), Now: time.Now, PublicURL: o.publicURL,
 		Runs: runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: map[domain.StackKind]domain.Executor{domain.StackLocal: executor}}),
 	}
+	console := web.Config{Identity: ids, Stacks: stackSvc, Runs: cfg.Runs, Connections: conns, Local: o.mode == "local",
+		PublicURL: o.publicURL, Regions: o.regions, Log: log}
 	if o.mode == "hosted" {
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
 		cfg.SignIn = githubauth.New(o.github)
+		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + web.CallbackPath
+		console.SignIn = githubauth.New(o.github)
 	} else if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
 		ln.Close()
 		return err
 	}
+	cfg.Console = web.New(console)
 
 	// Background workers stop with ctx, or when the server fails; each is
 	// awaited before the store closes.
