@@ -69,8 +69,9 @@ func text(b *browsertest.Browser, css string) string {
 	return browsertest.Get(b, "reading "+css, 10*time.Second, chromedp.Text(chromedp.CSS(css)))
 }
 
-// focused is the id (or else the text) of the element with the focus.
-func focused(b *browsertest.Browser) string {
-	return browsertest.Get(b, "reading the focus", 5*time.Second,
-		chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.textContent.trim()`))
+// focusOn waits until the element with the focus is the one cond names
+// (autofocus lands once the page has loaded).
+func focusOn(t *testing.T, b *browsertest.Browser, what, cond string) {
+	t.Helper()
+	waitFor(t, b, "the focus on "+what, 5*time.Second, cond)
 }

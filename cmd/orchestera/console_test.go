@@ -90,8 +90,10 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	crossSitePostIsRefused(t, b, s.url)
 	anotherOrganizationSeesNothing(t, s.url, gh)
 
+	invitationIsAccepted(t, b, s.url, gh)
 	b.Do("the organization page", 30*time.Second, chromedp.Navigate(s.url+"/org"))
 	heading(t, b, "Organization")
+	waitFor(t, b, "bob among the members", 10*time.Second, has("bob@example.com")+" && "+has("accepted"))
 	b.Screenshot("organization")
 	b.Do("the audit log", 30*time.Second, chromedp.Navigate(s.url+"/audit?action=eks:"))
 	heading(t, b, "Audit log")
@@ -118,34 +120,24 @@ func keyboardWizard(t *testing.T, b *browsertest.Browser, url string) {
 	t.Helper()
 	b.Do("the wizard", 30*time.Second, chromedp.Navigate(url+"/stacks/new"))
 	heading(t, b, "Create New Stack")
-	if f := focused(b); f != "name" {
-		t.Fatalf("the wizard opens with the focus on %q, want the name", f)
-	}
+	focusOn(t, b, "the name", `document.activeElement.id === "name"`)
 	b.Do("typing a bad name", 10*time.Second, chromedp.KeyEvent("Etl"))
 	waitFor(t, b, "live validation", 10*time.Second, `document.getElementById("name-msg").textContent.includes("must be 3-32 lowercase letters")`)
 	b.Screenshot("wizard-name")
 	b.Do("fixing it", 10*time.Second, chromedp.KeyEvent(kb.Backspace+kb.Backspace+kb.Backspace+"etl"))
 	waitFor(t, b, "the message to clear", 10*time.Second, `document.getElementById("name-msg").textContent === ""`)
 	b.Do("tabbing to Next", 10*time.Second, chromedp.KeyEvent(kb.Tab))
-	if f := focused(b); f != "Next: connection" {
-		t.Fatalf("Tab from the name went to %q", f)
-	}
+	focusOn(t, b, "Next after a Tab", `document.activeElement.textContent.trim() === "Next: connection"`)
 	b.Do("pressing Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
 	waitFor(t, b, "the connection step", 30*time.Second, has("Choose the AWS connection"))
-	if typ := browsertest.Get(b, "the focused element's type", 5*time.Second, chromedp.Evaluate[string](`document.activeElement.type`)); typ != "radio" {
-		t.Fatalf("the connection step's focus is on a %q, not its radio", typ)
-	}
+	focusOn(t, b, "the connection's radio", `document.activeElement.type === "radio"`)
 	b.Do("choosing with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
-	waitFor(t, b, "the verify step", 30*time.Second, has("ROLE VERIFIED") + " && " + has("Next: namespaces"))
+	waitFor(t, b, "the verify step", 30*time.Second, has("ROLE VERIFIED")+" && "+has("Next: namespaces"))
 	b.Screenshot("wizard-verify")
-	if f := focused(b); f != "Next: namespaces" {
-		t.Fatalf("a verified role's step has the focus on %q", f)
-	}
+	focusOn(t, b, "Next on a verified role", `document.activeElement.textContent.trim() === "Next: namespaces"`)
 	b.Do("next with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
 	waitFor(t, b, "the namespaces step", 30*time.Second, has("Region and namespaces"))
-	if f := focused(b); f != "namespaces" {
-		t.Fatalf("the namespaces step has the focus on %q", f)
-	}
+	focusOn(t, b, "the namespaces", `document.activeElement.id === "namespaces"`)
 	b.Do("adding a namespace", 10*time.Second, chromedp.KeyEvent(kb.End+", reports"))
 	b.Screenshot("wizard-namespaces")
 	b.Do("creating with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
@@ -182,6 +174,23 @@ func anotherOrganizationSeesNothing(t *testing.T, console string, gh *githubtest
 		m.Do("mallory's "+path, 30*time.Second, chromedp.Navigate(console+path))
 		waitFor(t, m, path+" without ada's objects", 10*time.Second, "document.readyState === 'complete' && !"+has("etl")+" && !"+has("OrchesteraAccessRole ("))
 	}
+}
+
+// invitationIsAccepted: ada invites bob, who opens the link in his own
+// browser and signs in with GitHub, which accepts it.
+func invitationIsAccepted(t *testing.T, b *browsertest.Browser, console string, gh *githubtest.Fake) {
+	t.Helper()
+	b.Do("inviting bob", 30*time.Second, chromedp.Navigate(console+"/org"), chromedp.SendKeys(chromedp.ID("inv-email"), "bob@example.com"),
+		chromedp.Submit(chromedp.ID("inv-email")))
+	waitFor(t, b, "the invitation link", 10*time.Second, has("Invited bob@example.com"))
+	link := text(b, "code[id^=link-inv_]")
+	bob := browsertest.Start(t, 1024, 768)
+	gh.SignInAs(githubtest.User{ID: 202, Login: "bob", Name: "Bob", Email: "bob@example.com", Verified: true})
+	bob.Do("bob opens the link", 30*time.Second, chromedp.Navigate(link))
+	heading(t, bob, "Accept your invitation")
+	bob.Do("bob signs in", 30*time.Second, chromedp.Click(chromedp.CSS("a.button.primary")))
+	heading(t, bob, "Organization ada")
+	waitFor(t, bob, "bob in ada's organization", 10*time.Second, has("Welcome! You are member of ada."))
 }
 
 // memberAccount makes the member account through Organizations, as the
