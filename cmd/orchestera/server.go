@@ -162,8 +162,9 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	if o.mode == "hosted" {
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
 		cfg.SignIn = githubauth.New(o.github)
-		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + web.CallbackPath
-		console.SignIn = githubauth.New(o.github)
+		gh := o.github
+		gh.RedirectURL = strings.TrimRight(o.publicURL, "/") + web.CallbackPath
+		console.SignIn = githubauth.New(gh)
 	} else if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
 		ln.Close()
 		return err

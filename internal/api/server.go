@@ -67,6 +67,9 @@ func New(cfg Config) http.Handler {
 	mux.Handle("GET /metrics", m.handler())
 	if cfg.Console != nil {
 		mux.Handle("/", cfg.Console)
+		// An unknown API path stays a plain 404 for API clients, not a
+		// console page or a redirect to its sign-in.
+		mux.Handle("/v1/", http.NotFoundHandler())
 	}
 	return observe(mux, cfg.Log, m)
 }

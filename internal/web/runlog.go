@@ -67,16 +67,19 @@ func (c *console) runLog(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 }
 
-// whole is how much of b ends on a character boundary.
+// whole is how much of b to send now: all of it but a last character
+// whose bytes have not all been read yet. Bytes that are not UTF-8 at all
+// go as they are.
 func whole(b []byte) int {
-	cut := len(b)
-	for cut > 0 && len(b)-cut < utf8.UTFMax && !utf8.Valid(b[:cut]) {
-		cut--
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return i
+			}
+			break
+		}
 	}
-	if !utf8.Valid(b[:cut]) {
-		return len(b) // not UTF-8 at all: send it as it is
-	}
-	return cut
+	return len(b)
 }
 
 // lines makes carriage returns (progress bars) newlines: an event's data

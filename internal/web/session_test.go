@@ -120,3 +120,14 @@ func TestLocalModeSignsInOnlyABrowserOnThisMachine(t *testing.T) {
 		t.Fatal("a script's request minted a session")
 	}
 }
+
+func TestUnknownAPIPathsStayTheAPIs(t *testing.T) {
+	e := newEnv(t, false)
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(e.URL + "/v1/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(resp.Header.Get("Content-Type"), "html") {
+		t.Fatalf("GET /v1/nope = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
