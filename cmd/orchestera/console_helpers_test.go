@@ -75,3 +75,20 @@ func focusOn(t *testing.T, b *browsertest.Browser, what, cond string) {
 	t.Helper()
 	waitFor(t, b, "the focus on "+what, 5*time.Second, cond)
 }
+
+// shot checks what every page must have, then saves its screenshot: each
+// field has a label, each button and link a name, one h1.
+func shot(t *testing.T, b *browsertest.Browser, name string) {
+	t.Helper()
+	bad, err := browsertest.Eval[string](b, `(() => {
+		const out = [];
+		document.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(el => { if (!el.labels || el.labels.length === 0) out.push("field " + (el.id || el.name)); });
+		document.querySelectorAll("button, a[href]").forEach(el => { if (!(el.textContent.trim() || el.getAttribute("aria-label"))) out.push("unnamed " + el.outerHTML.slice(0, 80)); });
+		if (document.querySelectorAll("h1").length !== 1) out.push("h1 count " + document.querySelectorAll("h1").length);
+		return out.join("; ");
+	})()`)
+	if err != nil || bad != "" {
+		t.Fatalf("page %s: %v %s", name, err, bad)
+	}
+	b.Screenshot(name)
+}

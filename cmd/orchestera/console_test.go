@@ -40,7 +40,7 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	gh.SignInAs(githubtest.User{ID: 101, Login: "ada", Name: "Ada Lovelace", Email: "ada@example.com", Verified: true})
 	b.Do("opening the console", 30*time.Second, chromedp.Navigate(s.url+"/"))
 	heading(t, b, "Sign in")
-	b.Screenshot("login")
+	shot(t, b, "login")
 	b.Do("signing in", 30*time.Second, chromedp.Click(chromedp.CSS("a.button.primary")))
 	heading(t, b, "Stacks")
 	waitFor(t, b, "the welcome", 10*time.Second, has("Welcome! You are admin of ada."))
@@ -53,7 +53,7 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	for _, want := range []string{"OrchesteraAccessPolicy", `"sts:ExternalId": "` + externalID, "Download the CloudFormation template"} {
 		waitFor(t, b, "the setup page to show "+want, 5*time.Second, has(want))
 	}
-	b.Screenshot("aws-setup")
+	shot(t, b, "aws-setup")
 	member, memberEnv := memberAccount(t, moto, env)
 	if r := cliEnv(t, t.TempDir(), memberEnv, "aws", "bootstrap", "--external-id", externalID, "--platform-account-id", mototest.AccountID); r.code != 0 {
 		t.Fatalf("bootstrap: %s %s", r.stdout, r.stderr)
@@ -66,7 +66,7 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	for _, check := range []string{"assume_role", "trust_policy", "permissions", "can_destroy", "regions"} {
 		waitFor(t, b, "the "+check+" check", 5*time.Second, has(check))
 	}
-	b.Screenshot("connection-verified")
+	shot(t, b, "connection-verified")
 
 	keyboardWizard(t, b, s.url)
 
@@ -74,18 +74,18 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	for _, want := range []string{"AWS::EKS::Cluster", "/hour", "IAM actions", "Optional additions"} {
 		waitFor(t, b, "the plan to show "+want, 10*time.Second, has(want))
 	}
-	b.Screenshot("plan")
+	shot(t, b, "plan")
 	b.Do("provisioning", 30*time.Second, chromedp.Click(chromedp.ID("provision")))
 	heading(t, b, "Stack etl")
 	waitFor(t, b, "live progress", time.Minute, `document.querySelectorAll(".steps-table .state-done").length > 0 && document.body.innerText.includes("left along the critical path")`)
-	b.Screenshot("stack-progress")
+	shot(t, b, "stack-progress")
 	waitFor(t, b, "the stack to be ready", 5*time.Minute, `!!document.querySelector("h1 .state-ready")`)
-	b.Screenshot("stack-ready")
+	shot(t, b, "stack-ready")
 
 	b.Do("the stacks page", 30*time.Second, chromedp.Navigate(s.url+"/stacks"))
 	heading(t, b, "Stacks")
 	b.Do("opening the stack's menu", 10*time.Second, chromedp.Click(chromedp.CSS("details.menu summary")))
-	b.Screenshot("stacks")
+	shot(t, b, "stacks")
 
 	crossSitePostIsRefused(t, b, s.url)
 	anotherOrganizationSeesNothing(t, s.url, gh)
@@ -94,11 +94,11 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	b.Do("the organization page", 30*time.Second, chromedp.Navigate(s.url+"/org"))
 	heading(t, b, "Organization")
 	waitFor(t, b, "bob among the members", 10*time.Second, has("bob@example.com")+" && "+has("accepted"))
-	b.Screenshot("organization")
+	shot(t, b, "organization")
 	b.Do("the audit log", 30*time.Second, chromedp.Navigate(s.url+"/audit?action=eks:"))
 	heading(t, b, "Audit log")
 	waitFor(t, b, "eks calls in the audit log", 10*time.Second, has("eks:CreateCluster"))
-	b.Screenshot("audit")
+	shot(t, b, "audit")
 
 	// Destroy asks for the stack's name: the button stays disabled until
 	// it is typed.
@@ -123,7 +123,7 @@ func keyboardWizard(t *testing.T, b *browsertest.Browser, url string) {
 	focusOn(t, b, "the name", `document.activeElement.id === "name"`)
 	b.Do("typing a bad name", 10*time.Second, chromedp.KeyEvent("Etl"))
 	waitFor(t, b, "live validation", 10*time.Second, `document.getElementById("name-msg").textContent.includes("must be 3-32 lowercase letters")`)
-	b.Screenshot("wizard-name")
+	shot(t, b, "wizard-name")
 	b.Do("fixing it", 10*time.Second, chromedp.KeyEvent(kb.Backspace+kb.Backspace+kb.Backspace+"etl"))
 	waitFor(t, b, "the message to clear", 10*time.Second, `document.getElementById("name-msg").textContent === ""`)
 	b.Do("tabbing to Next", 10*time.Second, chromedp.KeyEvent(kb.Tab))
@@ -133,13 +133,13 @@ func keyboardWizard(t *testing.T, b *browsertest.Browser, url string) {
 	focusOn(t, b, "the connection's radio", `document.activeElement.type === "radio"`)
 	b.Do("choosing with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
 	waitFor(t, b, "the verify step", 30*time.Second, has("ROLE VERIFIED")+" && "+has("Next: namespaces"))
-	b.Screenshot("wizard-verify")
+	shot(t, b, "wizard-verify")
 	focusOn(t, b, "Next on a verified role", `document.activeElement.textContent.trim() === "Next: namespaces"`)
 	b.Do("next with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
 	waitFor(t, b, "the namespaces step", 30*time.Second, has("Region and namespaces"))
 	focusOn(t, b, "the namespaces", `document.activeElement.id === "namespaces"`)
 	b.Do("adding a namespace", 10*time.Second, chromedp.KeyEvent(kb.End+", reports"))
-	b.Screenshot("wizard-namespaces")
+	shot(t, b, "wizard-namespaces")
 	b.Do("creating with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
 	heading(t, b, "Plan of etl")
 }
