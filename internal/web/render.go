@@ -93,7 +93,7 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 	if errors.As(err, &de) && de.Code == domain.CodeUnauthorized && s == nil {
 		fe.Message += " (sign in at /login)"
 	}
-	if rerr := c.render(w, r, fe.Status, "error", view{Title: http.StatusText(fe.Status), S: s, Err: fe}); rerr != nil {
+	if rerr := c.render(w, r, fe.Status, "error", view{Title: http.StatusText(fe.Status), S: s, Data: fe}); rerr != nil {
 		c.Log.ErrorContext(r.Context(), "rendering an error page", "err", rerr)
 	}
 }
