@@ -66,6 +66,7 @@ func TestUnsafeRequestsNeedTheCSRFTokenAndTheConsolesOrigin(t *testing.T) {
 	e := newEnv(t, false)
 	b := e.signIn("ada", "Ada")
 	token := b.csrf("/org")
+	other := e.signIn("bob", "Bob").csrf("/org")
 	cases := []struct {
 		name   string
 		header map[string]string
@@ -73,7 +74,7 @@ func TestUnsafeRequestsNeedTheCSRFTokenAndTheConsolesOrigin(t *testing.T) {
 		want   string
 	}{
 		{"no token", nil, url.Values{"name": {"a"}}, "CSRF token is missing"},
-		{"another session's token", nil, url.Values{"name": {"a"}, "csrf": {"x" + token[1:]}}, "CSRF token is missing"},
+		{"another session's token", nil, url.Values{"name": {"a"}, "csrf": {other}}, "CSRF token is missing"},
 		{"cross-site", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}, url.Values{"name": {"a"}, "csrf": {token}}, "cross-origin request refused"},
 		{"same-site, another port", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:1"}, url.Values{"name": {"a"}, "csrf": {token}}, "cross-origin request refused"},
 		{"another origin", map[string]string{"Sec-Fetch-Site": "", "Origin": "http://evil.example"}, url.Values{"name": {"a"}, "csrf": {token}}, "cross-origin request refused"},
