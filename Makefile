@@ -14,12 +14,13 @@ LDFLAGS := -X $(MODULE)/internal/version.Version=$(VERSION) -X $(MODULE)/interna
 GO_MIN      := 1.26
 HEY_VERSION := v0.1.4
 JAVA_PKG    := openjdk-17-jre-headless
+CHROMIUM_PKG := chromium fonts-dejavu-core
 
 VENV   := build/venv
 PYTHON := $(VENV)/bin/python
 RUNTIME_SOURCES := $(shell find python/orchestera -name '*.py') python/pyproject.toml
 
-.PHONY: all build demo test lint bench go-check java-check python-env kube-env clean
+.PHONY: all build demo test lint bench screenshots go-check java-check browser-check python-env kube-env clean
 
 all: build
 
@@ -38,6 +39,17 @@ java-check:
 	    echo "installing $(JAVA_PKG) for Spark"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(JAVA_PKG) >/dev/null; \
 	  else echo "Spark needs Java 17: install $(JAVA_PKG) (or any JDK 17) or set JAVA_HOME" >&2; exit 1; fi; \
+	fi
+
+# The console's browser tests drive Debian's headless Chromium (chromedp,
+# nothing downloaded at test time): install it when none is found (as
+# root), else say exactly what to install.
+browser-check:
+	@if ! command -v chromium >/dev/null && [ ! -x "$$ORCHESTERA_TEST_CHROMIUM" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the console's browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PKG) >/dev/null; \
+	  else echo "the console's browser tests need Chromium: apt-get install $(CHROMIUM_PKG), or set ORCHESTERA_TEST_CHROMIUM" >&2; exit 1; fi; \
 	fi
 
 # The Python runtime and pinned pyspark, in the project's own environment.
@@ -66,7 +78,7 @@ kube-env: go-check
 ## test: start PostgreSQL and a loopback Kubernetes cluster with a node
 ## (installing and building what they need), run every test (Go and
 ## Python, with real Spark), stop both, also when a test fails.
-test: go-check lint java-check python-env kube-env
+test: go-check lint java-check browser-check python-env kube-env
 	@scripts/test-postgres.sh start >/dev/null
 	@status=0; \
 	  trap 'scripts/test-kube.sh stop; scripts/test-postgres.sh stop' EXIT; trap 'exit 130' INT TERM; \
@@ -87,10 +99,18 @@ lint: go-check
 $(BIN)/hey: | go-check
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/rakyll/hey@$(HEY_VERSION)
 
-## bench: API reads against a bare net/http handler; local runs against
-## running the same pipeline directly.
+## screenshots: run the console's browser tests, saving their screenshots
+## into docs/console (the README shows them).
+screenshots: go-check browser-check python-env
+	ORCHESTERA_TEST_SCREENSHOTS="$(CURDIR)/docs/console" ORCHESTERA_TEST_PYTHON="$(CURDIR)/$(PYTHON)" \
+	  ORCHESTERA_TEST_MOTO="$(CURDIR)/$(VENV)/bin/moto_server" \
+	  $(GO) test -count=1 -run 'TestConsole' ./cmd/orchestera
+
+## bench: API reads and console pages against a bare net/http handler;
+## local runs against running the same pipeline directly.
 bench: build $(BIN)/hey java-check python-env
 	$(GO) run ./bench/api -bin $(BIN)/orchestera -hey $(BIN)/hey
+	$(GO) run ./bench/console -bin $(BIN)/orchestera -hey $(BIN)/hey
 	$(GO) run ./bench/local-run -bin $(BIN)/orchestera -python $(PYTHON)
 
 clean:

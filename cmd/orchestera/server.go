@@ -40,6 +40,7 @@ import (
 	"github.com/orchestera/orchestera/internal/stacks"
 	"github.com/orchestera/orchestera/internal/store"
 	"github.com/orchestera/orchestera/internal/version"
+	"github.com/orchestera/orchestera/internal/web"
 )
 
 type serverOptions struct {
@@ -245,6 +246,8 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		Runs:       runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: executors}),
 		Secrets:    secrets.New(secrets.Config{Stacks: stackSvc, Keepers: keepers}),
 	}
+	console := web.Config{Identity: ids, Stacks: stackSvc, Runs: cfg.Runs, Connections: conns, Local: o.mode == "local",
+		PublicURL: o.publicURL, Regions: o.regions, Log: log}
 	if o.mode == "hosted" {
 		if err := stackSvc.CheckHosted(ctx); err != nil {
 			ln.Close()
@@ -252,12 +255,14 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		}
 		o.github.RedirectURL = strings.TrimRight(o.publicURL, "/") + "/auth/github/callback"
 		cfg.SignIn = githubauth.New(o.github)
-	} else {
-		if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
-			ln.Close()
-			return err
-		}
+		gh := o.github
+		gh.RedirectURL = strings.TrimRight(o.publicURL, "/") + web.CallbackPath
+		console.SignIn = githubauth.New(gh)
+	} else if err := ensureLocal(ctx, ids, stackSvc, o.home, url); err != nil {
+		ln.Close()
+		return err
 	}
+	cfg.Console = web.New(console)
 
 	// Background workers stop with ctx, or when the server fails; each is
 	// awaited before the store closes.

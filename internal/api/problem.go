@@ -52,6 +52,10 @@ func codeOf(status int) domain.Code {
 	return domain.CodeInternal
 }
 
+// ProblemOf is the Problem the API answers err with: the console shows the
+// same status and messages.
+func ProblemOf(err error) *Problem { return problemFrom(err) }
+
 // problemFrom turns a handler's error into a Problem. Errors from outside
 // the domain become a bare 500 so their text (SQL, paths) never leaks.
 func problemFrom(err error) *Problem {

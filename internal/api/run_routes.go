@@ -28,9 +28,10 @@ type (
 	}
 	// RunFilters are the query parameters of both run listings.
 	RunFilters struct {
-		State  string `query:"state" enum:"pending,starting,running,succeeded,failed,cancelled" doc:"Only runs in this state"`
-		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-		Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+		State       string `query:"state" enum:"pending,starting,running,succeeded,failed,cancelled" doc:"Only runs in this state"`
+		Application string `query:"application" doc:"Only runs of this application_name"`
+		Limit       int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+		Cursor      string `query:"cursor" doc:"next_cursor of the previous page"`
 	}
 	listNamespaceRuns struct {
 		Stack     string `path:"stack" example:"local"`
@@ -151,7 +152,7 @@ func registerRuns(s *server) {
 }
 
 func (s *server) listRuns(ctx context.Context, stack, namespace string, f RunFilters) (*body[RunPage], error) {
-	runs, next, err := s.Runs.List(ctx, principal(ctx), domain.RunFilter{StackName: stack, Namespace: namespace, State: domain.RunState(f.State), Limit: f.Limit}, f.Cursor)
+	runs, next, err := s.Runs.List(ctx, principal(ctx), domain.RunFilter{StackName: stack, Namespace: namespace, State: domain.RunState(f.State), Application: f.Application, Limit: f.Limit}, f.Cursor)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

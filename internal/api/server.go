@@ -41,6 +41,9 @@ type Config struct {
 	// RateLimits bound each token's and each address's requests; zero
 	// rates set no limit.
 	RateLimits RateLimits
+	// Console serves every path the API does not (the web console at /);
+	// it shares the API's request ids, access log, metrics and limits.
+	Console http.Handler
 }
 
 type server struct {
@@ -70,6 +73,12 @@ func New(cfg Config) http.Handler {
 	}
 	m := newMetrics()
 	mux.Handle("GET /metrics", m.handler())
+	if cfg.Console != nil {
+		mux.Handle("/", cfg.Console)
+		// An unknown API path stays a plain 404 for API clients, not a
+		// console page or a redirect to its sign-in.
+		mux.Handle("/v1/", http.NotFoundHandler())
+	}
 	return observe(s.limit(mux), cfg.Log, m)
 }
 

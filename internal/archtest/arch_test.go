@@ -50,6 +50,7 @@ var allowed = map[string][]string{
 	"internal/store/sqlstore": {"internal/domain"},
 	"internal/githubauth":     {"internal/domain"},
 	"internal/api":            {"internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/secrets", "internal/connections", "internal/iampolicy"},
+	"internal/web":            {"internal/api", "internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/secrets", "internal/connections", "internal/iampolicy"},
 	"internal/client":         {"internal/api", "internal/domain"},
 	"internal/cli":            {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/aws/onboard"},
 	// Test support.
@@ -59,6 +60,7 @@ var allowed = map[string][]string{
 	"internal/store/pgtest":          {"internal/store/sqlstore"},
 	"internal/api/apitest":           {"internal/api", "internal/connections", "internal/domain", "internal/githubauth", "internal/githubauth/githubtest", "internal/identity", "internal/localrun", "internal/runs", "internal/secrets", "internal/stacks", "internal/store/sqlstore"},
 	"internal/githubauth/githubtest": {"std"},
+	"internal/web/browsertest":       {},
 	"internal/golden":                {"std"},
 	"internal/fakeclock":             {"std"},
 	"internal/poll":                  {"std"},

@@ -104,6 +104,8 @@ type RunFilter struct {
 	StackName string
 	Namespace string
 	State     RunState
+	// Application is a run's application_name.
+	Application string
 	// After is the cursor: runs created before this one (newest first).
 	AfterCreatedAt time.Time
 	AfterID        string

@@ -58,3 +58,17 @@ func (s *Service) EnsureLocal(ctx context.Context, configToken string) (orgID, s
 	})
 	return orgID, secret, err
 }
+
+// LocalAdmin is local mode's admin as a principal with no token yet: the
+// console signs a browser on this machine in as them.
+func (s *Service) LocalAdmin(ctx context.Context) (domain.Principal, error) {
+	u, err := s.Store.GetUserByEmail(ctx, LocalUserEmail)
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	m, err := s.Store.MembershipOf(ctx, u.ID)
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	return domain.Principal{OrgID: m.OrgID, UserID: u.ID, Role: m.Role}, nil
+}

@@ -111,12 +111,38 @@ func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilt
 			return nil, "", err
 		}
 	}
-	runs, err := s.Store.ListRuns(ctx, p.OrgID, f)
+	runs, err := s.list(ctx, p.OrgID, f)
 	if err != nil || len(runs) < f.Limit {
 		return runs, "", err
 	}
 	last := runs[len(runs)-1]
 	return runs, encodeCursor(last), nil
+}
+
+// list reads one page. The application name lives in the stored spec
+// (JSON), so that filter is applied here, page after page of the store,
+// rather than in dialect-specific SQL.
+func (s *Service) list(ctx context.Context, orgID string, f domain.RunFilter) ([]domain.Run, error) {
+	if f.Application == "" {
+		return s.Store.ListRuns(ctx, orgID, f)
+	}
+	var out []domain.Run
+	for {
+		page, err := s.Store.ListRuns(ctx, orgID, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page {
+			if r.Spec.ApplicationName == f.Application && len(out) < f.Limit {
+				out = append(out, r)
+			}
+		}
+		if len(out) == f.Limit || len(page) < f.Limit {
+			return out, nil
+		}
+		last := page[len(page)-1]
+		f.AfterCreatedAt, f.AfterID = last.CreatedAt, last.ID
+	}
 }
 
 // Cancel stops a run. Cancelling a finished run changes nothing and returns

@@ -1,0 +1,221 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/orchestera/orchestera/internal/aws/mototest"
+	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
+	"github.com/orchestera/orchestera/internal/iampolicy"
+	"github.com/orchestera/orchestera/internal/web/browsertest"
+)
+
+// TestConsoleAgainstMoto is the console in a real browser on the real
+// binary (hosted mode) with AWS in moto: sign in through GitHub (the
+// fake), follow the AWS setup, register and verify the role, walk the
+// stack wizard with the keyboard only to its plan, provision and watch the
+// progress reach ready, refuse a cross-site form, keep another
+// organization out, and destroy with the typed confirmation. Each main
+// page is saved as a screenshot (browsertest.EnvScreenshots).
+func TestConsoleAgainstMoto(t *testing.T) {
+	b := browsertest.Start(t, 1280, 860)
+	moto := mototest.Start(t)
+	gh := githubtest.New()
+	defer gh.Close()
+	env := []string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "ORCHESTERA_AWS_POLL_INTERVAL=100ms"}
+	s := startHosted(t, t.TempDir(), gh, env...)
+	defer s.stop(t)
+
+	gh.SignInAs(githubtest.User{ID: 101, Login: "ada", Name: "Ada Lovelace", Email: "ada@example.com", Verified: true})
+	b.Do("opening the console", 30*time.Second, chromedp.Navigate(s.url+"/"))
+	heading(t, b, "Sign in")
+	shot(t, b, "login")
+	b.Do("signing in", 30*time.Second, chromedp.Click(chromedp.CSS("a.button.primary")))
+	heading(t, b, "Stacks")
+	waitFor(t, b, "the welcome", 10*time.Second, has("Welcome! You are admin of ada."))
+
+	// The AWS setup page: the external ID goes into the member account's
+	// role, made as `aws bootstrap` makes it.
+	b.Do("opening AWS setup", 30*time.Second, chromedp.Navigate(s.url+"/aws"))
+	heading(t, b, "AWS setup")
+	externalID := text(b, "#external-id")
+	for _, want := range []string{"OrchesteraAccessPolicy", `"sts:ExternalId": "` + externalID, "Download the CloudFormation template"} {
+		waitFor(t, b, "the setup page to show "+want, 5*time.Second, has(want))
+	}
+	shot(t, b, "aws-setup")
+	member, memberEnv := memberAccount(t, moto, env)
+	if r := cliEnv(t, t.TempDir(), memberEnv, "aws", "bootstrap", "--external-id", externalID, "--platform-account-id", mototest.AccountID); r.code != 0 {
+		t.Fatalf("bootstrap: %s %s", r.stdout, r.stderr)
+	}
+	roleARN := "arn:aws:iam::" + member + ":role/" + iampolicy.AccessRoleName
+	b.Do("registering the role", 30*time.Second, chromedp.SendKeys(chromedp.ID("role-arn"), roleARN), chromedp.Submit(chromedp.ID("role-arn")))
+	heading(t, b, "Connection conn_")
+	b.Do("verifying", 30*time.Second, chromedp.Click(chromedp.CSS("button.primary")))
+	waitFor(t, b, "ROLE VERIFIED", time.Minute, `!!document.querySelector("h1 .badge.verified")`)
+	for _, check := range []string{"assume_role", "trust_policy", "permissions", "can_destroy", "regions"} {
+		waitFor(t, b, "the "+check+" check", 5*time.Second, has(check))
+	}
+	shot(t, b, "connection-verified")
+
+	keyboardWizard(t, b, s.url)
+
+	// The plan, then provisioning with live progress.
+	for _, want := range []string{"AWS::EKS::Cluster", "/hour", "IAM actions", "Optional additions"} {
+		waitFor(t, b, "the plan to show "+want, 10*time.Second, has(want))
+	}
+	shot(t, b, "plan")
+	b.Do("provisioning", 30*time.Second, chromedp.Click(chromedp.ID("provision")))
+	heading(t, b, "Stack etl")
+	waitFor(t, b, "live progress", time.Minute, `document.querySelectorAll(".steps-table .state-done").length > 0 && document.body.innerText.includes("left along the critical path")`)
+	shot(t, b, "stack-progress")
+	waitFor(t, b, "the stack to be ready", 5*time.Minute, `!!document.querySelector("h1 .state-ready")`)
+	shot(t, b, "stack-ready")
+
+	b.Do("the stacks page", 30*time.Second, chromedp.Navigate(s.url+"/stacks"))
+	heading(t, b, "Stacks")
+	b.Do("opening the stack's menu", 10*time.Second, chromedp.Click(chromedp.CSS("details.menu summary")))
+	shot(t, b, "stacks")
+
+	crossSitePostIsRefused(t, b, s.url)
+	anotherOrganizationSeesNothing(t, s.url, gh)
+
+	invitationIsAccepted(t, b, s.url, gh)
+	b.Do("the organization page", 30*time.Second, chromedp.Navigate(s.url+"/org"))
+	heading(t, b, "Organization")
+	waitFor(t, b, "bob among the members", 10*time.Second, has("bob@example.com")+" && "+has("accepted"))
+	shot(t, b, "organization")
+	b.Do("the audit log", 30*time.Second, chromedp.Navigate(s.url+"/audit?action=eks:"))
+	heading(t, b, "Audit log")
+	waitFor(t, b, "eks calls in the audit log", 10*time.Second, has("eks:CreateCluster"))
+	shot(t, b, "audit")
+
+	// Destroy asks for the stack's name: the button stays disabled until
+	// it is typed.
+	b.Do("the destroy page", 30*time.Second, chromedp.Navigate(s.url+"/stacks/etl/destroy"))
+	heading(t, b, "Destroy stack etl")
+	waitFor(t, b, "the button to wait for the name", 5*time.Second, `document.querySelector("form.confirm button").disabled`)
+	b.Do("typing the name", 10*time.Second, chromedp.SendKeys(chromedp.ID("confirm"), "etl"))
+	waitFor(t, b, "the button to be enabled", 5*time.Second, `!document.querySelector("form.confirm button").disabled`)
+	b.Do("destroying", 30*time.Second, chromedp.Click(chromedp.CSS("form.confirm button")))
+	heading(t, b, "Stack etl")
+	// moto cannot delete the network's cfnStack (docs/aws-emulator.md, gap
+	// 9): the destroy ends failed at that step, saying so.
+	waitFor(t, b, "the destroy to settle", 5*time.Minute, `!!document.querySelector("h1 .state-destroyed") || document.body.innerText.includes("Failed at step network")`)
+}
+
+// keyboardWizard walks the stack wizard with Tab and Enter and typing
+// only, checking where the focus is at each step.
+func keyboardWizard(t *testing.T, b *browsertest.Browser, url string) {
+	t.Helper()
+	b.Do("the wizard", 30*time.Second, chromedp.Navigate(url+"/stacks/new"))
+	heading(t, b, "Create New Stack")
+	focusOn(t, b, "the name", `document.activeElement.id === "name"`)
+	b.Do("typing a bad name", 10*time.Second, chromedp.KeyEvent("Etl"))
+	waitFor(t, b, "live validation", 10*time.Second, `document.getElementById("name-msg").textContent.includes("must be 3-32 lowercase letters")`)
+	shot(t, b, "wizard-name")
+	b.Do("fixing it", 10*time.Second, chromedp.KeyEvent(kb.Backspace+kb.Backspace+kb.Backspace+"etl"))
+	waitFor(t, b, "the message to clear", 10*time.Second, `document.getElementById("name-msg").textContent === ""`)
+	b.Do("tabbing to Next", 10*time.Second, chromedp.KeyEvent(kb.Tab))
+	focusOn(t, b, "Next after a Tab", `document.activeElement.textContent.trim() === "Next: connection"`)
+	b.Do("pressing Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, b, "the connection step", 30*time.Second, has("Choose the AWS connection"))
+	focusOn(t, b, "the connection's radio", `document.activeElement.type === "radio"`)
+	b.Do("choosing with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, b, "the verify step", 30*time.Second, has("ROLE VERIFIED")+" && "+has("Next: namespaces"))
+	shot(t, b, "wizard-verify")
+	focusOn(t, b, "Next on a verified role", `document.activeElement.textContent.trim() === "Next: namespaces"`)
+	b.Do("next with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, b, "the namespaces step", 30*time.Second, has("Region and namespaces"))
+	focusOn(t, b, "the namespaces", `document.activeElement.id === "namespaces"`)
+	b.Do("adding a namespace", 10*time.Second, chromedp.KeyEvent(kb.End+", reports"))
+	shot(t, b, "wizard-namespaces")
+	b.Do("creating with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
+	heading(t, b, "Plan of etl")
+}
+
+// crossSitePostIsRefused: a page on another origin of the same machine
+// posts the destroy form with the session's cookie (same-site, so it is
+// sent) but without the CSRF token, and from the wrong origin.
+func crossSitePostIsRefused(t *testing.T, b *browsertest.Browser, console string) {
+	t.Helper()
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><form method="post" action="%s/stacks/etl/destroy"><input name="confirm" value="etl"></form><script>document.forms[0].submit()</script>`, console)
+	}))
+	defer evil.Close()
+	b.Do("the other site", 30*time.Second, chromedp.Navigate(evil.URL))
+	waitFor(t, b, "the refusal", 30*time.Second, has("cross-origin request refused"))
+	b.Do("the stack", 30*time.Second, chromedp.Navigate(console+"/stacks/etl"))
+	waitFor(t, b, "the stack to be untouched", 10*time.Second, `!!document.querySelector("h1 .state-ready")`)
+}
+
+// anotherOrganizationSeesNothing signs someone else in, in a browser of
+// their own: ada's stack, connection and the lists answer as if empty.
+func anotherOrganizationSeesNothing(t *testing.T, console string, gh *githubtest.Fake) {
+	t.Helper()
+	m := browsertest.Start(t, 1024, 768)
+	gh.SignInAs(githubtest.User{ID: 666, Login: "mallory", Name: "Mallory", Email: "mallory@example.com", Verified: true})
+	m.Do("mallory signs in", 30*time.Second, chromedp.Navigate(console+"/login"), chromedp.Click(chromedp.CSS("a.button.primary")))
+	heading(t, m, "Stacks")
+	m.Do("ada's stack", 30*time.Second, chromedp.Navigate(console+"/stacks/etl"))
+	heading(t, m, "Not Found")
+	waitFor(t, m, "a 404 naming nothing", 5*time.Second, has(`stack "etl" not found`))
+	for _, path := range []string{"/stacks", "/aws", "/audit"} {
+		m.Do("mallory's "+path, 30*time.Second, chromedp.Navigate(console+path))
+		waitFor(t, m, path+" without ada's objects", 10*time.Second, "document.readyState === 'complete' && !"+has("etl")+" && !"+has("OrchesteraAccessRole ("))
+	}
+}
+
+// invitationIsAccepted: ada invites bob, who opens the link in his own
+// browser and signs in with GitHub, which accepts it.
+func invitationIsAccepted(t *testing.T, b *browsertest.Browser, console string, gh *githubtest.Fake) {
+	t.Helper()
+	b.Do("inviting bob", 30*time.Second, chromedp.Navigate(console+"/org"), chromedp.SendKeys(chromedp.ID("inv-email"), "bob@example.com"),
+		chromedp.Submit(chromedp.ID("inv-email")))
+	waitFor(t, b, "the invitation link", 10*time.Second, has("Invited bob@example.com"))
+	link := text(b, "code[id^=link-inv_]")
+	bob := browsertest.Start(t, 1024, 768)
+	gh.SignInAs(githubtest.User{ID: 202, Login: "bob", Name: "Bob", Email: "bob@example.com", Verified: true})
+	bob.Do("bob opens the link", 30*time.Second, chromedp.Navigate(link))
+	heading(t, bob, "Accept your invitation")
+	bob.Do("bob signs in", 30*time.Second, chromedp.Click(chromedp.CSS("a.button.primary")))
+	heading(t, bob, "Organization ada")
+	waitFor(t, bob, "bob in ada's organization", 10*time.Second, has("Welcome! You are member of ada."))
+}
+
+// memberAccount makes the member account through Organizations, as the
+// guide's management half does, and returns its id and an environment
+// acting in it.
+func memberAccount(t *testing.T, moto *mototest.Server, env []string) (string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	platform := moto.Config("us-east-1")
+	orgs := organizations.NewFromConfig(platform)
+	if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(iampolicy.MemberAccountName),
+		Email: aws.String("sparklith@example.com"), RoleName: aws.String(iampolicy.MemberRoleName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := aws.ToString(acct.CreateAccountStatus.AccountId)
+	creds, err := sts.NewFromConfig(platform).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + member + ":role/" + iampolicy.MemberRoleName), RoleSessionName: aws.String("admin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := creds.Credentials
+	return member, append(append([]string{}, env...), "AWS_ACCESS_KEY_ID="+aws.ToString(c.AccessKeyId),
+		"AWS_SECRET_ACCESS_KEY="+aws.ToString(c.SecretAccessKey), "AWS_SESSION_TOKEN="+aws.ToString(c.SessionToken))
+}

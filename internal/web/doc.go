@@ -1,0 +1,14 @@
+// Package web is the console: server-rendered pages for organizations, AWS
+// setup and connections, the stack wizard, stacks with live progress, runs
+// with live logs, and the audit log, served by `orchestera server` at /.
+//
+// It calls the same services as the API (identity, connections, stacks,
+// runs), so every rule and every error message comes from the domain; a
+// failed call answers the status the API would (api.ProblemOf). Templates
+// and assets are embedded; the small script in static/ only enhances pages
+// that work without it, and live parts stream over server-sent events.
+//
+// A browser session is an API token of its own ("console session"), kept
+// in an HttpOnly, SameSite cookie; every unsafe request must carry the
+// session's CSRF token and pass net/http's cross-origin check.
+package web

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+)
+
+// funcs are the templates' helpers: formatting only, no rules.
+var funcs = template.FuncMap{
+	"ago":      ago,
+	"dur":      dur,
+	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":     strings.Join,
+	"usd":      func(v float64) string { return fmt.Sprintf("$%.2f", v) },
+	"deref":    func(t *time.Time) time.Time { return *t },
+	"derefDur": func(d *time.Duration) time.Duration { return *d },
+	"field":    func(e *formError, name string) string { return fieldMsg(e, name) },
+	"invalid":  func(e *formError, name string) bool { return fieldMsg(e, name) != "" },
+	"seq":      func(n int) []int { return make([]int, n) },
+	"add":      func(a, b int) int { return a + b },
+	"navItem": func(current, name, href, label string) navItem {
+		return navItem{Href: href, Label: label, Current: current == name}
+	},
+	"githubLink": githubLink,
+	"carryOf":    carryOf,
+	"inputOf": func(e *formError, name, label, value, placeholder string) input {
+		return input{Name: name, Label: label, Value: value, Placeholder: placeholder, Msg: fieldMsg(e, name)}
+	},
+	"copyBlock": func(id, label, text string) copyBlock { return copyBlock{id, label, text} },
+}
+
+type copyBlock struct{ ID, Label, Text string }
+
+type input struct{ Name, Label, Value, Placeholder, Msg string }
+
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+func fieldMsg(e *formError, name string) string {
+	if e == nil {
+		return ""
+	}
+	return e.Fields[name]
+}
+
+// ago is a coarse age: "3m ago", "2d ago".
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+// dur rounds a duration for people: 4s, 3m12s, 1h05m.
+func dur(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
