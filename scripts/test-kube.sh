@@ -366,8 +366,10 @@ start_node() {
 	# --hostname-override=127.0.0.1 names the node 127.0.0.1 and makes that
 	# its InternalIP, so hostNetwork pods get podIP 127.0.0.1 (left alone,
 	# the kubelet picks eth0's address; --node-ip=127.0.0.1 is refused).
+	# The node is a Spark node (dedicated=spark, what run pods select), not
+	# tainted, so every other pod lands on it too.
 	daemon kubelet "$failing_log" "$bin_k8s/kubelet" --config="$node_dir/kubelet.yaml" \
-		--kubeconfig="$kubeconfig" --hostname-override="$NODE_NAME" \
+		--kubeconfig="$kubeconfig" --hostname-override="$NODE_NAME" --node-labels=dedicated=spark \
 		--root-dir="$node_dir/kubelet" --cert-dir="$node_dir/kubelet/pki" --v=1
 	wait_until "node $NODE_NAME Ready" kubelet node_ready
 	say "kubelet ready, node $NODE_NAME Ready in $(since "$t")"

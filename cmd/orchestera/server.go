@@ -32,6 +32,7 @@ import (
 	"github.com/orchestera/orchestera/internal/githubauth"
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/kube/karpenter"
+	"github.com/orchestera/orchestera/internal/kube/kuberun"
 	"github.com/orchestera/orchestera/internal/kube/kubestack"
 	"github.com/orchestera/orchestera/internal/localrun"
 	"github.com/orchestera/orchestera/internal/runs"
@@ -54,6 +55,7 @@ type serverOptions struct {
 	privateClusters                                               bool
 	karpenter                                                     karpenter.Chart
 	eksKubeconfig                                                 string
+	kubeRuns                                                      kuberun.Config
 	tokenRate, addressRate                                        float64
 	tokenBurst, addressBurst                                      int
 }
@@ -103,6 +105,10 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.StringVar(&o.karpenter.Ref, "karpenter-chart", envOr("ORCHESTERA_KARPENTER_CHART", "oci://public.ecr.aws/karpenter/karpenter"), "the Karpenter Helm chart: an oci:// reference, or a chart directory or archive (env ORCHESTERA_KARPENTER_CHART)")
 	f.StringVar(&o.karpenter.Version, "karpenter-version", envOr("ORCHESTERA_KARPENTER_VERSION", "1.8.1"), "the Karpenter chart version (env ORCHESTERA_KARPENTER_VERSION)")
 	f.StringVar(&o.eksKubeconfig, "eks-kubeconfig", os.Getenv("ORCHESTERA_EKS_KUBECONFIG"), "reach every EKS cluster's Kubernetes API through this kubeconfig instead: for AWS emulators, whose clusters have none (env ORCHESTERA_EKS_KUBECONFIG)")
+	f.IntVar(&o.kubeRuns.PerStack, "runs-per-stack", 20, "Kubernetes stacks: runs at once per stack; more wait in pending")
+	f.DurationVar(&o.kubeRuns.TTL, "run-pod-ttl", time.Hour, "Kubernetes stacks: how long an ended run's pods stay, once its logs are kept")
+	f.DurationVar(&o.kubeRuns.Unschedulable, "unschedulable-after", 10*time.Minute, "Kubernetes stacks: how long a driver may wait for a node before the run fails unschedulable")
+	f.BoolVar(&o.kubeRuns.LoopbackNode, "loopback-node", os.Getenv("ORCHESTERA_LOOPBACK_NODE") == "1", "clusters are one node on 127.0.0.1 with no pod network, like the test cluster: pods use the host's network (env ORCHESTERA_LOOPBACK_NODE=1)")
 	f.BoolVar(&o.privateClusters, "allow-private-clusters", false, "let hosted mode attach clusters at loopback, link-local or private addresses (local mode always may)")
 	f.StringVar(&o.github.ClientID, "github-client-id", os.Getenv("ORCHESTERA_GITHUB_CLIENT_ID"), "GitHub OAuth app client id (hosted mode)")
 	f.StringVar(&o.github.ClientSecret, "github-client-secret", "", "GitHub OAuth app client secret; prefer env ORCHESTERA_GITHUB_CLIENT_SECRET")
@@ -224,9 +230,13 @@ func runServer(ctx context.Context, o *serverOptions) error {
 	// Local stacks run pipelines as processes on this machine: only in
 	// local mode, whose one user owns the machine anyway. A hosted server
 	// has no executor for them, and no store of local mode.
-	executors := map[domain.StackKind]domain.Executor{}
+	o.kubeRuns.Home, o.kubeRuns.Store, o.kubeRuns.Log, o.kubeRuns.LogCap = o.home, st, log, o.logCap
+	o.kubeRuns.Clusters = map[domain.StackKind]kuberun.Cluster{
+		domain.StackAWS: providers[domain.StackAWS].(kuberun.Cluster), domain.StackKubernetes: providers[domain.StackKubernetes].(kuberun.Cluster)}
+	kubeExec := kuberun.New(o.kubeRuns)
+	executors := map[domain.StackKind]domain.Executor{domain.StackAWS: kubeExec, domain.StackKubernetes: kubeExec}
 	keepers := map[domain.StackKind]domain.SecretKeeper{domain.StackKubernetes: secrets.Sealed{Store: st, Sealer: box, Changed: stackSvc.Resync}}
-	background := []func(context.Context){stackWorker.Run, syncer.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }}
+	background := []func(context.Context){stackWorker.Run, syncer.Run, kubeExec.Run, func(ctx context.Context) { conns.RunPeriodic(ctx, o.verifyEvery) }}
 	if o.mode == "local" {
 		executor := localrun.New(localrun.Config{Home: o.home, Python: o.python, Concurrency: o.concurrency, LogCap: o.logCap, Store: st, Log: log})
 		executors[domain.StackLocal], keepers[domain.StackLocal] = executor, executor

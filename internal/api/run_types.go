@@ -32,6 +32,7 @@ type RunPage struct {
 }
 
 func toRun(r domain.Run) Run {
+	r.Spec.ProjectArchive = nil // the digest says which
 	return Run{
 		ID: r.ID, Stack: r.StackName, Namespace: r.Namespace, State: r.State, Reason: r.Reason, ExitCode: r.ExitCode, Hint: r.Hint,
 		Spec: r.Spec, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt,

@@ -41,7 +41,8 @@ var allowed = map[string][]string{
 	"internal/aws/verify":     {"internal/aws/assume", "internal/aws/awssdk", "internal/domain", "internal/iampolicy"},
 	"internal/aws/awsstack":   {"internal/aws/assume", "internal/aws/awssdk", "internal/cfn", "internal/domain", "internal/iampolicy"},
 	"internal/kube/kubestack": {"internal/domain", "internal/runenv"},
-	"internal/kube/karpenter": {"internal/domain"},
+	"internal/kube/karpenter": {"internal/domain", "internal/kube/kubestack"},
+	"internal/kube/kuberun":   {"internal/domain", "internal/runenv", "internal/kube/kubestack"},
 	"internal/aws/ekstoken":   {},
 	// The aws-eks stack whole: the AWS side and the Kubernetes side.
 	"internal/eksstack":       {"internal/aws/awssdk", "internal/aws/awsstack", "internal/aws/ekstoken", "internal/domain", "internal/iampolicy", "internal/kube/karpenter", "internal/kube/kubestack"},

@@ -59,11 +59,14 @@ nothing listening at the server's address it fails at once.`,
 			if err := wholeSeconds("timeout", timeout); err != nil {
 				return err
 			}
-			abs, err := filepath.Abs(project)
+			c, err := o.client()
 			if err != nil {
-				return fmt.Errorf("--project %q: %w", project, err)
+				return err
 			}
-			spec.Project, spec.PullSecretsFrom, spec.TimeoutSeconds = abs, secrets, int64(timeout/time.Second)
+			if err := placeRun(cmd, c, stack, &namespace, project, &spec); err != nil {
+				return err
+			}
+			spec.PullSecretsFrom, spec.TimeoutSeconds = secrets, int64(timeout/time.Second)
 			for _, a := range runArgs {
 				k, v, ok := strings.Cut(a, "=")
 				if !ok || k == "" {
@@ -81,10 +84,6 @@ nothing listening at the server's address it fails at once.`,
 			}
 			if key == "" {
 				key = domain.NewID("key")
-			}
-			c, err := o.client()
-			if err != nil {
-				return err
 			}
 			r, err := submit(cmd.Context(), c, stack, namespace, key, spec)
 			if err != nil {
@@ -119,10 +118,11 @@ nothing listening at the server's address it fails at once.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&stack, "stack", "local", "the stack to run on")
-	f.StringVar(&namespace, "namespace", "default", "the namespace of the stack")
+	f.StringVar(&namespace, "namespace", "", "the namespace of the stack (default: default on the local stack, else the stack's only namespace)")
+	f.StringVar(&spec.Image, "image", "", "Kubernetes stacks: the image the driver and executors run (required there)")
 	f.StringVar(&spec.Classpath, "classpath", "", "module.Class of the pipeline's SparkEntrypoint (required)")
 	f.StringVar(&spec.ApplicationName, "application-name", "", "a DNS label naming the application (required)")
-	f.StringVar(&project, "project", ".", "the pipeline's project directory, put on the Python path")
+	f.StringVar(&project, "project", ".", "the pipeline's project directory, put on the Python path; on Kubernetes stacks it is packed and shipped with the run (without it, or with --project \"\", the image's code runs)")
 	f.StringArrayVar(&runArgs, "arg", nil, "an entrypoint argument as key=value; repeatable")
 	f.IntVar(&spec.ExecutorInstances, "executor-instances", 1, "Spark executors")
 	f.IntVar(&spec.ExecutorCores, "executor-cores", 1, "cores per executor")
@@ -196,4 +196,40 @@ func outcome(r api.Run) error {
 		return errors.New("the log ended but the run is still " + string(r.State))
 	}
 	return &ExitError{Code: code, Message: msg}
+}
+
+// placeRun settles where a run goes and what it ships: on the local stack
+// the project is a directory of this machine (namespace default by
+// default); on a Kubernetes stack it is packed and sent with the run
+// (unless --project "" asks for the image's code), and the namespace is
+// the stack's only one unless named.
+func placeRun(cmd *cobra.Command, c *client.Client, stack string, namespace *string, project string, spec *domain.RunSpec) error {
+	if stack == domain.LocalStackName {
+		if *namespace == "" {
+			*namespace = domain.DefaultNamespace
+		}
+		abs, err := filepath.Abs(project)
+		if err != nil {
+			return fmt.Errorf("--project %q: %w", project, err)
+		}
+		spec.Project = abs
+		return nil
+	}
+	ns, err := onlyNamespace(cmd.Context(), c, stack, *namespace)
+	if err != nil {
+		return err
+	}
+	*namespace = ns
+	if project == "" || (project == "." && !cmd.Flags().Changed("project")) {
+		return nil // the image's code
+	}
+	abs, err := filepath.Abs(project)
+	if err != nil {
+		return fmt.Errorf("--project %q: %w", project, err)
+	}
+	if spec.ProjectArchive, err = pack(abs); err != nil {
+		return err
+	}
+	spec.Project = abs
+	return nil
 }

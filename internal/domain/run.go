@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
@@ -32,14 +34,19 @@ func (s RunState) Live() bool { return s == RunStarting || s == RunRunning }
 // FailureReason types a failure so users and scripts can act on it.
 type FailureReason string
 
-// The failure reasons. image_pull, oom and spot_interrupted come with EKS
-// stacks.
+// The failure reasons. The last five come from Kubernetes stacks, where
+// the cluster tells what went wrong with the driver or an executor.
 const (
 	ReasonUserError        FailureReason = "user_error"
 	ReasonInvalidArguments FailureReason = "invalid_arguments"
 	ReasonPlatformError    FailureReason = "platform_error"
 	ReasonTimeout          FailureReason = "timeout"
 	ReasonCancelled        FailureReason = "cancelled"
+	ReasonImagePull        FailureReason = "image_pull"       // the image cannot be pulled
+	ReasonConfigError      FailureReason = "config_error"     // the pod cannot be set up, e.g. a missing secret
+	ReasonOOM              FailureReason = "oom"              // a container ran out of memory
+	ReasonSpotInterrupted  FailureReason = "spot_interrupted" // the node went away
+	ReasonUnschedulable    FailureReason = "unschedulable"    // no node could take the pod in time
 )
 
 // ExitInvalidArguments is the runtime's exit code for bad arguments
@@ -55,13 +62,22 @@ const (
 	MaxTimeoutSeconds = 7 * 24 * 3600
 	MaxRunArgs        = 100
 	MaxRunArgValue    = 8 << 10 // bytes
+	// MaxProjectArchive is the packed project a Kubernetes run ships: it
+	// travels in a ConfigMap, which Kubernetes caps at 1 MiB.
+	MaxProjectArchive = 900 << 10
 )
 
 // RunSpec is what the user asked to run.
 type RunSpec struct {
-	Classpath         string            `json:"classpath"`
-	ApplicationName   string            `json:"application_name"`
-	Project           string            `json:"project"`
+	Classpath       string `json:"classpath"`
+	ApplicationName string `json:"application_name"`
+	Project         string `json:"project"`
+	// Image runs the driver and executors on Kubernetes stacks.
+	Image string `json:"image,omitempty"`
+	// ProjectArchive is the project packed (tar.gz) for a Kubernetes run;
+	// the stored spec keeps its digest only.
+	ProjectArchive    []byte            `json:"project_archive,omitempty"`
+	ProjectDigest     string            `json:"project_digest,omitempty"`
 	Args              []RunArg          `json:"args,omitempty"`
 	ExecutorInstances int               `json:"executor_instances,omitempty"`
 	ExecutorCores     int               `json:"executor_cores,omitempty"`
@@ -123,6 +139,10 @@ var (
 
 // Normalize fills defaults and validates a spec, naming the first bad field.
 func (s *RunSpec) Normalize() error {
+	if len(s.ProjectArchive) > 0 {
+		sum := sha256.Sum256(s.ProjectArchive)
+		s.ProjectDigest = hex.EncodeToString(sum[:])
+	}
 	if s.ExecutorInstances == 0 {
 		s.ExecutorInstances = 1
 	}
@@ -137,8 +157,12 @@ func (s *RunSpec) Normalize() error {
 		return Invalid("classpath", "python_classpath", "must be module.Class, e.g. example.spark.application.HelloWorld")
 	case !appNamePattern.MatchString(s.ApplicationName):
 		return Invalid("application_name", "dns1123_label", "must be 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit")
-	case s.Project == "" || !strings.HasPrefix(s.Project, "/"):
+	case s.Project != "" && s.ProjectArchive == nil && !strings.HasPrefix(s.Project, "/"):
 		return Invalid("project", "absolute_path", "must be the absolute path of the pipeline's project directory")
+	case len(s.ProjectArchive) > MaxProjectArchive:
+		return Invalid("project_archive", "max_size", fmt.Sprintf("the packed project is %d KiB; at most %d KiB: leave data and dependencies out (put dependencies in the image)", len(s.ProjectArchive)>>10, MaxProjectArchive>>10))
+	case len(s.Image) > 512 || strings.ContainsAny(s.Image, " \t\n"):
+		return Invalid("image", "image_reference", "must be an image reference such as ghcr.io/acme/etl:1.4")
 	case s.ExecutorInstances < 1 || s.ExecutorInstances > 1000:
 		return Invalid("executor_instances", "range", "must be between 1 and 1000")
 	case s.ExecutorCores < 1 || s.ExecutorCores > 64:

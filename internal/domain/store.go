@@ -296,6 +296,8 @@ type RunRecords interface {
 	CreateRun(ctx context.Context, r Run) error
 	GetRun(ctx context.Context, orgID, id string) (Run, error)
 	GetRunByIdempotencyKey(ctx context.Context, orgID, key string) (Run, error)
+	// GetRunArchive is a run's packed project; NotFound for a run without.
+	GetRunArchive(ctx context.Context, runID string) ([]byte, error)
 	// ListRuns returns runs newest first, after the filter's cursor.
 	ListRuns(ctx context.Context, orgID string, f RunFilter) ([]Run, error)
 	// UpdateRun writes the run's state fields if its stored state is one of

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -136,4 +137,9 @@ func (p *Provider) DeleteNamespace(ctx context.Context, st domain.Stack, name st
 // Token is a namespace user's token, through the platform.
 func (p *Provider) Token(ctx context.Context, st domain.Stack, namespace string) (domain.ClusterToken, error) {
 	return p.kube.Token(ctx, st, namespace)
+}
+
+// Client reaches the stack's cluster as the platform, for its runs.
+func (p *Provider) Client(ctx context.Context, st domain.Stack) (kubernetes.Interface, *rest.Config, error) {
+	return p.kube.Client(ctx, st)
 }

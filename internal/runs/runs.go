@@ -75,6 +75,7 @@ func (s *Service) Submit(ctx context.Context, p domain.Principal, stack, namespa
 
 // sameRun accepts a retried submission only if it asks for the same thing.
 func sameRun(r domain.Run, stack, namespace string, spec domain.RunSpec) (domain.Run, bool, error) {
+	spec.ProjectArchive = nil // its digest stands for it
 	a, _ := json.Marshal(r.Spec)
 	b, _ := json.Marshal(spec)
 	if r.StackName != stack || r.Namespace != namespace || string(a) != string(b) {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/orchestera/orchestera/internal/domain"
+	"github.com/orchestera/orchestera/internal/kube/kubestack"
 )
 
 // The Karpenter APIs the Spark nodes are declared with.
@@ -24,10 +25,10 @@ var (
 	EC2NodeClassGVR = schema.GroupVersionResource{Group: "karpenter.k8s.aws", Version: "v1", Resource: "ec2nodeclasses"}
 )
 
-// What Spark pods select and tolerate; the runs' pods carry the same.
+// What Spark pods select and tolerate (the runs' pods carry the same).
 const (
-	SparkLabel    = "dedicated"
-	SparkValue    = "spark"
+	SparkLabel    = kubestack.SparkNodeKey
+	SparkValue    = kubestack.SparkNodeValue
 	fieldManager  = "orchestera"
 	nodePoolLabel = "karpenter.sh/nodepool"
 )

@@ -15,6 +15,13 @@ const (
 	fieldManager   = "orchestera"
 )
 
+// The Spark nodes: Karpenter labels and taints them, Spark pods select and
+// tolerate them; system pods stay off them.
+const (
+	SparkNodeKey   = "dedicated"
+	SparkNodeValue = "spark"
+)
+
 // The accounts of a namespace: the one Spark drivers run as, and the one
 // people's tokens are for.
 const (

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/base64"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -13,15 +14,33 @@ import (
 const runSelect = `SELECT id, org_id, stack_id, stack_name, stack_kind, namespace, idempotency_key, spec, state, reason,
 	exit_code, hint, created_by, created_at, started_at, ended_at, pid, pid_start FROM runs`
 
+// CreateRun keeps a run; its project archive, if any, goes to a table of
+// its own.
 func (s queries) CreateRun(ctx context.Context, r domain.Run) error {
+	archive := r.Spec.ProjectArchive
+	r.Spec.ProjectArchive = nil
 	spec, err := json.Marshal(r.Spec)
 	if err != nil {
 		return err
 	}
-	return s.exec(ctx, "run with this idempotency key", "",
+	if err := s.exec(ctx, "run with this idempotency key", "",
 		`INSERT INTO runs (id, org_id, stack_id, stack_name, stack_kind, namespace, idempotency_key, spec, state, created_by, created_at)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		r.ID, r.OrgID, r.StackID, r.StackName, string(r.StackKind), r.Namespace, r.IdempotencyKey, string(spec), string(r.State), r.CreatedBy, ms(r.CreatedAt))
+		r.ID, r.OrgID, r.StackID, r.StackName, string(r.StackKind), r.Namespace, r.IdempotencyKey, string(spec), string(r.State), r.CreatedBy, ms(r.CreatedAt)); err != nil {
+		return err
+	}
+	if len(archive) == 0 {
+		return nil
+	}
+	return s.exec(ctx, "run archive", "", `INSERT INTO run_archives (run_id, archive) VALUES ($1, $2)`, r.ID, base64.StdEncoding.EncodeToString(archive))
+}
+
+func (s queries) GetRunArchive(ctx context.Context, runID string) ([]byte, error) {
+	var enc string
+	if err := scanOne(s.q.QueryRowContext(ctx, `SELECT archive FROM run_archives WHERE run_id = $1`, runID).Scan(&enc), "run archive", runID); err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(enc)
 }
 
 func (s queries) GetRun(ctx context.Context, orgID, id string) (domain.Run, error) {
