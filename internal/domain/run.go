@@ -71,7 +71,7 @@ const (
 type RunSpec struct {
 	Classpath       string `json:"classpath"`
 	ApplicationName string `json:"application_name"`
-	Project         string `json:"project"`
+	Project         string `json:"project,omitempty"`
 	// Image runs the driver and executors on Kubernetes stacks.
 	Image string `json:"image,omitempty"`
 	// ProjectArchive is the project packed (tar.gz) for a Kubernetes run;

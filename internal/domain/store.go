@@ -306,6 +306,9 @@ type RunRecords interface {
 	// RunsInState lists runs of every organization, oldest first: the
 	// executor serves them all.
 	RunsInState(ctx context.Context, kind StackKind, states ...RunState) ([]Run, error)
+	// LiveRunsPerStack counts the starting and running runs of each stack
+	// of the kind, by stack id.
+	LiveRunsPerStack(ctx context.Context, kind StackKind) (map[string]int, error)
 	// CountRunsAhead counts the runs on r's stack that a pending r waits
 	// for: the live ones, and the pending ones created before it.
 	CountRunsAhead(ctx context.Context, r Run) (int, error)

@@ -58,9 +58,12 @@ type Executor struct {
 	ps   podSettings
 	wake chan struct{}
 
-	mu      sync.Mutex
-	watches map[string]*stackWatch // by stack id
-	runs    map[string]*liveRun    // by run id: what this server does for it
+	startSlots chan struct{} // bounds the starts under way
+
+	mu       sync.Mutex
+	watches  map[string]*stackWatch // by stack id
+	runs     map[string]*liveRun    // by run id: what this server does for it
+	starting map[string]string      // run id -> stack id, while this server starts it
 }
 
 // liveRun is this server's work on one live run.
@@ -93,7 +96,7 @@ func New(cfg Config) *Executor {
 		cfg.Resync = 2 * time.Second
 	}
 	return &Executor{cfg: cfg, ps: podSettings{python: cfg.Python, loopback: cfg.LoopbackNode}, wake: make(chan struct{}, 1),
-		watches: map[string]*stackWatch{}, runs: map[string]*liveRun{}}
+		startSlots: make(chan struct{}, startParallel), watches: map[string]*stackWatch{}, runs: map[string]*liveRun{}, starting: map[string]string{}}
 }
 
 // Run follows every cluster stack's drivers, picks up the runs that were

@@ -3,7 +3,6 @@ package kuberun
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,12 +15,11 @@ import (
 const startParallel = 16
 
 // startPending starts pending runs, oldest first, as their stacks have
-// room: at most PerStack live runs each. A stack not ready yet keeps its
-// runs pending; a stack gone fails them.
+// room: at most PerStack live runs each. Starts go on in the background,
+// so runs submitted meanwhile are picked up at the next wake, not after
+// the whole batch. A stack not ready yet keeps its runs pending; a stack
+// gone fails them.
 func (e *Executor) startPending(ctx context.Context) {
-	sem := make(chan struct{}, startParallel)
-	var wg sync.WaitGroup
-	defer wg.Wait()
 	for kind := range e.cfg.Clusters {
 		pending, err := e.cfg.Store.RunsInState(ctx, kind, domain.RunPending)
 		if err != nil || len(pending) == 0 {
@@ -30,14 +28,19 @@ func (e *Executor) startPending(ctx context.Context) {
 			}
 			continue
 		}
-		live, err := e.cfg.Store.RunsInState(ctx, kind, domain.RunStarting, domain.RunRunning)
+		live, err := e.cfg.Store.LiveRunsPerStack(ctx, kind)
 		if err != nil {
 			continue
 		}
 		room := map[string]int{}
-		for _, r := range live {
-			room[r.StackID]--
+		for id, n := range live {
+			room[id] = -n
 		}
+		e.mu.Lock()
+		for _, stackID := range e.starting {
+			room[stackID]--
+		}
+		e.mu.Unlock()
 		stacks := map[string]*domain.Stack{}
 		for _, r := range pending {
 			st, ok := stacks[r.StackID]
@@ -57,18 +60,35 @@ func (e *Executor) startPending(ctx context.Context) {
 			default:
 				continue // provisioning, or failed and to be fixed: the run waits
 			}
-			if room[r.StackID]+e.cfg.PerStack <= 0 || ctx.Err() != nil {
+			if room[r.StackID]+e.cfg.PerStack <= 0 || ctx.Err() != nil || !e.claimStart(r) {
 				continue
 			}
 			room[r.StackID]--
-			wg.Add(1)
-			sem <- struct{}{}
 			go func() {
-				defer func() { <-sem; wg.Done() }()
+				defer e.doneStart(r)
+				e.startSlots <- struct{}{}
+				defer func() { <-e.startSlots }()
 				e.start(ctx, *st, r)
 			}()
 		}
 	}
+}
+
+// claimStart notes that this server is starting the run, unless it is.
+func (e *Executor) claimStart(r domain.Run) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.starting[r.ID]; ok {
+		return false
+	}
+	e.starting[r.ID] = r.StackID
+	return true
+}
+
+func (e *Executor) doneStart(r domain.Run) {
+	e.mu.Lock()
+	delete(e.starting, r.ID)
+	e.mu.Unlock()
 }
 
 // start claims a pending run (compare-and-set, so two servers never both

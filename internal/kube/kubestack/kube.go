@@ -50,6 +50,9 @@ type cached struct {
 // minutes, and a re-attached credential must take effect.
 const clientTTL = 5 * time.Minute
 
+// clientQPS is how many requests a second the platform makes of a cluster.
+const clientQPS = 500
+
 // Client is a client of the stack's cluster, reused for a few minutes.
 func (k *Kube) Client(ctx context.Context, st domain.Stack) (kubernetes.Interface, *rest.Config, error) {
 	k.mu.Lock()
@@ -62,6 +65,9 @@ func (k *Kube) Client(ctx context.Context, st domain.Stack) (kubernetes.Interfac
 	if err != nil {
 		return nil, nil, err
 	}
+	// The platform is a controller, not a kubectl: client-go's default of
+	// 5 requests a second would queue a burst of runs for minutes.
+	cfg.QPS, cfg.Burst = clientQPS, 2*clientQPS
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, nil, err

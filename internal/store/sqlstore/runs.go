@@ -105,6 +105,22 @@ func (s queries) RunsInState(ctx context.Context, kind domain.StackKind, states 
 	return list(ctx, s, scanRun, runSelect+` WHERE stack_kind = $1 AND state IN (`+strings.Join(marks, ", ")+`) ORDER BY created_at, id`, args...)
 }
 
+func (s queries) LiveRunsPerStack(ctx context.Context, kind domain.StackKind) (map[string]int, error) {
+	type row struct {
+		stack string
+		n     int
+	}
+	rows, err := list(ctx, s, func(r scanner) (row, error) {
+		var x row
+		return x, r.Scan(&x.stack, &x.n)
+	}, `SELECT stack_id, COUNT(*) FROM runs WHERE stack_kind = $1 AND state IN ('starting', 'running') GROUP BY stack_id`, string(kind))
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.stack] = r.n
+	}
+	return out, err
+}
+
 func (s queries) CountRunsAhead(ctx context.Context, r domain.Run) (int, error) {
 	var n int
 	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM runs WHERE org_id = $1 AND stack_id = $2 AND id <> $3 AND

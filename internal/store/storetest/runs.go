@@ -113,6 +113,25 @@ func testRuns(t *testing.T, s domain.Store) {
 	if len(pending) != 4 || pending[0].ID != runs[1].ID {
 		t.Fatalf("RunsInState(pending) = %v, want the 4 pending oldest first", ids(pending))
 	}
+	live := runs[2]
+	live.State = domain.RunRunning
+	must(t, s.UpdateRun(ctx, live, domain.RunPending))
+	if counts, err := s.LiveRunsPerStack(ctx, domain.StackLocal); err != nil || counts[r.StackID] != 1 || len(counts) != 1 {
+		t.Fatalf("LiveRunsPerStack = %v, %v; want one running run on stack %s", counts, err, r.StackID)
+	}
+
+	// A packed project is kept beside its run, not in the spec.
+	packed := newRun(a, st, "with-archive", t0)
+	packed.Spec.ProjectArchive, packed.Spec.ProjectDigest = []byte("\x1f\x8b tar"), "abc"
+	must(t, s.CreateRun(ctx, packed))
+	if got, err := s.GetRun(ctx, a.org.ID, packed.ID); err != nil || got.Spec.ProjectArchive != nil || got.Spec.ProjectDigest != "abc" {
+		t.Fatalf("a packed run's stored spec: %+v, %v", got.Spec, err)
+	}
+	if archive, err := s.GetRunArchive(ctx, packed.ID); err != nil || string(archive) != "\x1f\x8b tar" {
+		t.Fatalf("GetRunArchive = %q, %v", archive, err)
+	}
+	_, err = s.GetRunArchive(ctx, r.ID)
+	wantCode(t, err, domain.CodeNotFound)
 
 	// Another organization sees none of it and can change none of it.
 	_, err = s.GetRun(ctx, b.org.ID, r.ID)

@@ -1,0 +1,119 @@
+// Command submit benchmarks run submission on a Kubernetes stack: how fast
+// the platform turns accepted runs into driver pods.
+//
+// It starts the real binary in local mode, attaches the loopback test
+// cluster (scripts/test-kube.sh start, no node needed: only the driver
+// pods' creation is measured) as a stack, submits N runs through the API
+// and watches for their driver pods. Then, in the same run, it has raw
+// client-go create N copies of such a driver pod and watches for them
+// alike. Latency is from the submission's answer (ours) or the create
+// call (raw) to the pod's ADD event in a watch, with both sides offered
+// the same load (-rate a second); throughput is N runs submitted at once,
+// to the last driver pod. It prints submit_throughput=<runs/s> and, last,
+// submit_overhead_ratio=<median latency ours / raw>. Goals: ratio ≤ 1.5,
+// throughput ≥ 100 runs/s.
+//
+//	go run ./bench/submit -bin build/bin/orchestera -kubeconfig build/kube/kubeconfig
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// The goals the summary checks.
+const (
+	goalRatio      = 1.5
+	goalThroughput = 100.0 // runs/s
+)
+
+type options struct {
+	bin, kubeconfig string
+	runs, c         int
+	rate            float64
+	timeout         time.Duration
+	keep            bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.bin, "bin", "build/bin/orchestera", "orchestera binary to benchmark")
+	flag.StringVar(&o.kubeconfig, "kubeconfig", "build/kube/kubeconfig", "the test cluster's kubeconfig (scripts/test-kube.sh start)")
+	flag.IntVar(&o.runs, "runs", 500, "runs to submit, and raw pods to create")
+	flag.IntVar(&o.c, "c", 16, "concurrent submissions (and raw creates)")
+	flag.Float64Var(&o.rate, "rate", 50, "runs (and raw pods) a second offered when measuring latency")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long all of it may take")
+	flag.BoolVar(&o.keep, "keep", false, "keep the server's home (its log and database) to look into")
+	flag.Parse()
+	if flag.NArg() > 0 || o.runs < 1 || o.c < 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	err := run(ctx, o)
+	cancel()
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/submit:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	b, err := setup(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	// Throughput: every run at once. Latency: both sides offered the same
+	// load, o.rate a second, below what either can take, so what is
+	// measured is the work of one run, not a queue.
+	burst, err := b.ours(ctx, 0, "burst-")
+	if err != nil {
+		return err
+	}
+	ours, err := b.ours(ctx, o.rate, "paced-")
+	if err != nil {
+		return err
+	}
+	raw, err := b.raw(ctx, o.rate, "paced-")
+	if err != nil {
+		return err
+	}
+	report(o, burst, ours, raw)
+	return nil
+}
+
+// result is one side's measurements.
+type result struct {
+	latencies []time.Duration
+	elapsed   time.Duration // first submission to last pod seen
+}
+
+func report(o options, burst, ours, raw result) {
+	om, rm := median(ours.latencies), median(raw.latencies)
+	throughput := float64(o.runs) / burst.elapsed.Seconds()
+	fmt.Printf("%d runs, %d submissions at a time, on the loopback API server\n", o.runs, o.c)
+	fmt.Printf("burst: %d runs submitted at once, driver pods created in %s (%.0f runs/s)\n", o.runs, burst.elapsed.Round(time.Millisecond), throughput)
+	fmt.Printf("at %.0f a second, ours: submission answered to driver pod seen: median %s, p99 %s\n",
+		o.rate, om.Round(time.Microsecond), p99(ours.latencies).Round(time.Microsecond))
+	fmt.Printf("at %.0f a second, raw client-go: create called to pod seen: median %s, p99 %s\n",
+		o.rate, rm.Round(time.Microsecond), p99(raw.latencies).Round(time.Microsecond))
+	ratio := om.Seconds() / rm.Seconds()
+	fmt.Printf("goals: ratio <= %.1f: %s; throughput >= %.0f runs/s: %s\n", goalRatio, met(ratio <= goalRatio), goalThroughput, met(throughput >= goalThroughput))
+	fmt.Printf("submit_throughput=%.1f\n", throughput)
+	fmt.Printf("submit_overhead_ratio=%.2f\n", ratio)
+}
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
