@@ -131,3 +131,15 @@ def test_without_an_archive_the_classpath_is_found_on_pythonpath(tmp_path):
     assert p.returncode == 0 and doc["outcome"] == "succeeded", p.stderr
     p, doc = run(tmp_path, {"PYTHONPATH": str(src)}, "json.decoder.JSONDecoder")
     assert p.returncode == 64 and f"module json.decoder not found in the project {tmp_path}" in doc["message"], doc
+
+
+def test_a_regular_package_wins_over_an_earlier_namespace_directory(tmp_path):
+    # As Python imports: a bare directory "pipelines" in the run's directory
+    # does not hide the package of the same name on PYTHONPATH.
+    (tmp_path / "pipelines").mkdir()
+    src = tmp_path / "src"
+    for name, text in FILES.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(text)
+    p, doc = run(tmp_path, {"PYTHONPATH": str(src)}, "pipelines.jobs.Where")
+    assert p.returncode == 0 and doc["outcome"] == "succeeded", p.stderr

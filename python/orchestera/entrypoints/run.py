@@ -67,13 +67,19 @@ def resolve(module_name: str, roots: List[str]) -> str:
     """Finds every package of ``module_name`` in the project without
     importing (executing) any of them, and refuses a module that is not a
     file under the project: an import would run its top-level code first.
-    Returns the root it is in: the first with its top-level package, as for
-    an import."""
-    where = " ".join(roots) or "(none)"
+    Returns the root it is in: the first with its top-level package, as an
+    import picks, where a regular package or module wins over a namespace
+    package's directory (which has no origin) found earlier."""
     parts = module_name.split(".")
-    root = next((r for r in roots if importlib.machinery.PathFinder.find_spec(parts[0], [r])), None)
-    if root is None:
+    found = []  # (is a namespace package, root), in the roots' order
+    for r in roots:
+        spec = importlib.machinery.PathFinder.find_spec(parts[0], [r])
+        if spec:
+            found.append((spec.origin is None, r))
+    if not found:
+        where = ", ".join(roots) or "(none)"
         raise InvalidArguments(f"module {module_name} not found in the project {where} (looked for {parts[0]})")
+    root = sorted(found, key=lambda f: f[0])[0][1]  # stable: the first regular one, else the first
     search = [root]
     for i in range(len(parts)):
         name = ".".join(parts[: i + 1])
@@ -132,7 +138,7 @@ def _parse(argv: List[str], roots: List[str]) -> SparkEntrypoint:
     return load(classpath, roots).from_args(app_name, rest)
 
 
-def _project_roots() -> List[str]:
+def _prepare_project() -> List[str]:
     """Extracts the shipped project, if any, and starts the run in it, as a
     local run starts in its project directory."""
     shipped = project.prepare()
@@ -159,7 +165,7 @@ def _code_of(value) -> Tuple[int, str]:
 def execute(argv: List[str]) -> Tuple[str, int, str]:
     """Runs an entrypoint: (outcome, exit code, message)."""
     try:
-        entrypoint = _parse(argv, _project_roots())
+        entrypoint = _parse(argv, _prepare_project())
     except (InvalidArguments, project.ProjectError) as e:
         print(f"orchestera: invalid arguments: {e}", file=sys.stderr)
         return INVALID_ARGUMENTS, EX_USAGE, str(e)

@@ -47,7 +47,8 @@ def build_conf(
     conf.update(spark_conf_for_connections(platform.connections))
     conf.update({k: str(v) for k, v in (additional_spark_conf or {}).items()})
     if py_files:
-        conf["spark.submit.pyFiles"] = ",".join([p for p in [conf.get("spark.submit.pyFiles", "")] if p] + list(py_files))
+        given = conf.get("spark.submit.pyFiles", "")
+        conf["spark.submit.pyFiles"] = ",".join(([given] if given else []) + list(py_files))
     return conf
 
 
