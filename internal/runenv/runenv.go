@@ -27,36 +27,6 @@ const (
 	// outcome, exit_code, message), so the platform never infers the
 	// reason from the exit code alone.
 	ResultFile = "ORCH_RESULT_FILE"
-	// KubernetesMaster is the API server Spark asks for executor pods, as a
-	// Spark master URL; unset, the in-cluster k8s://https://kubernetes.default.svc.
-	KubernetesMaster = "ORCH_KUBERNETES_MASTER"
-	// ProjectArchive is a gzip'd tar of the run's --project directory; the
-	// runtime extracts it, runs the classpath from it and ships it to the
-	// executors. Unset, the code in the image runs.
-	ProjectArchive = "ORCH_PROJECT_ARCHIVE"
-	// DriverPodName and DriverHost are the driver pod's own name and IP, set
-	// from the downward API (DriverFields): executors are owned by that pod
-	// and connect to that address.
-	DriverPodName = "ORCH_DRIVER_POD_NAME"
-	DriverHost    = "ORCH_DRIVER_HOST"
-)
-
-// DriverFields are the variables a driver pod gets from the downward API,
-// each with the field it reads.
-var DriverFields = []struct{ Name, FieldPath string }{
-	{DriverPodName, "metadata.name"},
-	{DriverHost, "status.podIP"},
-}
-
-// Where the variables point in a driver pod on a Kubernetes stack; the
-// connections file is ConnectionsMount/ConnectionsKey.
-const (
-	ExecutorPodTemplatePath = "/etc/orchestera/run/executor-pod-template.yaml"
-	ProjectArchivePath      = "/etc/orchestera/project/project.tar.gz"
-	// TerminationLog is the container's terminationMessagePath: Kubernetes
-	// keeps its first 4096 bytes as the terminated state's message, which
-	// the runtime keeps the result within.
-	TerminationLog = "/dev/termination-log"
 )
 
 // The outcomes the runtime writes to ResultFile.
@@ -90,8 +60,6 @@ type Vars struct {
 	ExecutorCores       int
 	ExecutorMemory      string
 	ResultFile          string
-	KubernetesMaster    string
-	ProjectArchive      string
 }
 
 // Environ is the variables as KEY=value pairs, leaving out empty ones so
@@ -121,7 +89,5 @@ func (v Vars) Environ() []string {
 	add(ExecutorCores, count(v.ExecutorCores))
 	add(ExecutorMemory, v.ExecutorMemory)
 	add(ResultFile, v.ResultFile)
-	add(KubernetesMaster, v.KubernetesMaster)
-	add(ProjectArchive, v.ProjectArchive)
 	return out
 }

@@ -37,10 +37,13 @@ class Platform:
     executor_cores: int = 1
     executor_memory: str = "1g"
     result_file: str = ""
-    # Kubernetes: the driver pod's own name and IP (downward API), and the
-    # API server Spark asks for executors (empty: the in-cluster one).
+    # Kubernetes: the driver pod's name; where executors reach the driver
+    # (its headless service or its IP) and on which ports (empty: Spark
+    # picks); the API server Spark asks for executors (empty: in-cluster).
     driver_pod_name: str = ""
     driver_host: str = ""
+    driver_port: str = ""
+    block_manager_port: str = ""
     kubernetes_master: str = ""
 
     @classmethod
@@ -64,6 +67,8 @@ class Platform:
             result_file=env.get("ORCH_RESULT_FILE", ""),
             driver_pod_name=env.get("ORCH_DRIVER_POD_NAME", ""),
             driver_host=env.get("ORCH_DRIVER_HOST", ""),
+            driver_port=env.get("ORCH_DRIVER_PORT", ""),
+            block_manager_port=env.get("ORCH_BLOCK_MANAGER_PORT", ""),
             kubernetes_master=env.get("ORCH_KUBERNETES_MASTER", ""),
             **sizing(env),
         )

@@ -62,11 +62,20 @@ def test_kubernetes_conf_is_the_contract():
     assert not [k for k in conf if ".secrets." in k]
 
 
+def test_the_drivers_service_ports():
+    env = {**KUBE_ENV, "ORCH_DRIVER_HOST": "run-1.etl.svc", "ORCH_DRIVER_PORT": "7078", "ORCH_BLOCK_MANAGER_PORT": "7079"}
+    conf = build_conf(Platform.from_env(env), "app")
+    assert (conf["spark.driver.host"], conf["spark.driver.port"], conf["spark.driver.blockManager.port"]) == (
+        "run-1.etl.svc", "7078", "7079")
+    assert "spark.blockManager.port" not in conf  # the executors' own
+
+
 def test_kubernetes_master_and_driver_identity_are_optional():
     env = {"ORCH_STACK_KIND": "kubernetes", "ORCH_IMAGE": "i", "ORCH_KUBERNETES_MASTER": "k8s://https://10.0.0.1:6443"}
     conf = build_conf(Platform.from_env(env), "app")
     assert conf["spark.master"] == "k8s://https://10.0.0.1:6443"
-    assert "spark.driver.host" not in conf and "spark.kubernetes.driver.pod.name" not in conf
+    assert not {"spark.driver.host", "spark.driver.port", "spark.driver.blockManager.port",
+                "spark.kubernetes.driver.pod.name"} & set(conf)
     assert "spark.kubernetes.executor.podTemplateFile" not in conf
 
 

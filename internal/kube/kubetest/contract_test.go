@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,8 +18,19 @@ import (
 )
 
 // The pods of TestRuntimeContract: the driver pod and executor pod template
-// as the platform builds them on a Kubernetes stack (docs/runtime-contract.md),
-// plus only what the loopback node needs and the runtime under test.
+// as the platform builds them on a Kubernetes stack (docs/runtime-contract.md,
+// internal/kube/kuberun), plus only what the loopback node needs and the
+// runtime under test.
+
+// The run's ConfigMap, mounted in the driver: the executor pod template and
+// the packed project.
+const (
+	runDir       = "/etc/orchestera/run"
+	templateKey  = "executor-pod-template.yaml"
+	archiveKey   = "project.tar.gz"
+	resultFile   = "/dev/termination-log"
+	runConfigMap = "orchestera-run"
+)
 
 const (
 	// runtimeDir is where the pods mount this checkout's python/orchestera:
@@ -31,10 +41,8 @@ const (
 	loopbackConfDir = "/etc/loopback-spark"
 )
 
-// ConfigMaps and the secret the pods name.
+// The test's own ConfigMaps.
 const (
-	runConfigMap      = "orchestera-run"
-	projectConfigMap  = "orchestera-project"
 	runtimeConfigMap  = "runtime-under-test"
 	loopbackConfigMap = "loopback-spark"
 )
@@ -135,23 +143,26 @@ func connectionsVolume() corev1.Volume {
 var (
 	connectionsMount = corev1.VolumeMount{Name: "connections", MountPath: runenv.ConnectionsMount, ReadOnly: true}
 	runtimeMount     = corev1.VolumeMount{Name: "runtime", MountPath: runtimeDir, ReadOnly: true}
-	sparkToleration  = corev1.Toleration{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "spark", Effect: corev1.TaintEffectNoSchedule}
 )
 
+// onSparkNodes puts a pod on the Spark nodes, on the host's network (the
+// loopback node has no pod network).
+func onSparkNodes(spec *corev1.PodSpec) {
+	spec.NodeSelector = map[string]string{"dedicated": "spark"}
+	spec.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "spark", Effect: corev1.TaintEffectNoSchedule}}
+	spec.HostNetwork, spec.DNSPolicy = true, corev1.DNSClusterFirstWithHostNet
+}
+
 // executorTemplate is the executor pod template the platform writes for a
-// run: its label, the Spark nodes' toleration, the pulled secrets as
-// environment variables, the connections mount. The nodeSelector
-// dedicated=spark is left out: the loopback node is shared and unlabelled.
+// run: its label, the Spark nodes, the pulled secrets as environment
+// variables, the connections mount.
 func executorTemplate(t *testing.T, runID, secret string, runtimeItems []corev1.KeyToPath) string {
 	t.Helper()
 	pod := corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"orchestera.io/run": runID}},
 		Spec: corev1.PodSpec{
-			HostNetwork:                   true, // the loopback node has no pod network
-			DNSPolicy:                     corev1.DNSClusterFirstWithHostNet,
 			TerminationGracePeriodSeconds: new(int64(2)),
-			Tolerations:                   []corev1.Toleration{sparkToleration},
 			Containers: []corev1.Container{{
 				Name:         "executor",
 				Env:          []corev1.EnvVar{{Name: "PYTHONPATH", Value: runtimeDir}},
@@ -161,6 +172,7 @@ func executorTemplate(t *testing.T, runID, secret string, runtimeItems []corev1.
 			Volumes: []corev1.Volume{connectionsVolume(), configMapVolume("runtime", runtimeConfigMap, runtimeItems)},
 		},
 	}
+	onSparkNodes(&pod.Spec)
 	b, err := yaml.Marshal(pod)
 	if err != nil {
 		t.Fatal(err)
@@ -170,29 +182,28 @@ func executorTemplate(t *testing.T, runID, secret string, runtimeItems []corev1.
 
 // contractDriver is the driver pod: the contract's variables (package
 // runenv) and mounts, running the classpath with the runtime's runner.
+// On the loopback node executors reach the driver at its IP, the host's.
 func contractDriver(ns, sa, runID, secret string, runtimeItems []corev1.KeyToPath, argv ...string) *corev1.Pod {
 	vars := runenv.Vars{
-		StackKind: "kubernetes", Namespace: ns, RunID: runID, Image: SparkImage,
-		ExecutorPodTemplate: runenv.ExecutorPodTemplatePath, Secrets: []string{secret},
+		StackKind: runenv.KubernetesStack, Namespace: ns, RunID: runID, Image: SparkImage,
+		ExecutorPodTemplate: runDir + "/" + templateKey, Secrets: []string{secret},
 		ConnectionsFile: runenv.ConnectionsPath, ExecutorInstances: 2, ExecutorCores: 1, ExecutorMemory: "512m",
-		ResultFile: runenv.TerminationLog, ProjectArchive: runenv.ProjectArchivePath,
+		ResultFile: resultFile,
 	}
 	var env []corev1.EnvVar
 	for _, kv := range vars.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
 		env = append(env, corev1.EnvVar{Name: k, Value: v})
 	}
-	for _, f := range runenv.DriverFields {
-		env = append(env, corev1.EnvVar{Name: f.Name, ValueFrom: &corev1.EnvVarSource{
-			FieldRef: &corev1.ObjectFieldSelector{FieldPath: f.FieldPath},
-		}})
+	field := func(name, path string) corev1.EnvVar {
+		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}}
 	}
-	env = append(env, corev1.EnvVar{Name: "PYTHONPATH", Value: runtimeDir}, corev1.EnvVar{Name: "SPARK_CONF_DIR", Value: loopbackConfDir})
-	return &corev1.Pod{
+	env = append(env, field(runenv.DriverPodName, "metadata.name"), field(runenv.DriverHost, "status.podIP"),
+		corev1.EnvVar{Name: runenv.ProjectArchive, Value: runDir + "/" + archiveKey},
+		corev1.EnvVar{Name: "PYTHONPATH", Value: runtimeDir}, corev1.EnvVar{Name: "SPARK_CONF_DIR", Value: loopbackConfDir})
+	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "driver", Labels: map[string]string{"orchestera.io/run": runID}},
 		Spec: corev1.PodSpec{
-			HostNetwork: true,
-			DNSPolicy:   corev1.DNSClusterFirstWithHostNet,
 			// No cluster DNS: the in-cluster name of the apiserver resolves
 			// to 127.0.0.1, where it listens on 443.
 			HostAliases: []corev1.HostAlias{{
@@ -201,7 +212,6 @@ func contractDriver(ns, sa, runID, secret string, runtimeItems []corev1.KeyToPat
 			ServiceAccountName:            sa,
 			RestartPolicy:                 corev1.RestartPolicyNever,
 			TerminationGracePeriodSeconds: new(int64(5)),
-			Tolerations:                   []corev1.Toleration{sparkToleration},
 			Containers: []corev1.Container{{
 				Name:            "driver",
 				Image:           SparkImage,
@@ -211,21 +221,21 @@ func contractDriver(ns, sa, runID, secret string, runtimeItems []corev1.KeyToPat
 				EnvFrom:         []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: secret}}}},
 				// The result file: Kubernetes keeps it as the terminated
 				// state's message.
-				TerminationMessagePath: runenv.TerminationLog,
+				TerminationMessagePath: resultFile,
 				VolumeMounts: []corev1.VolumeMount{
-					{Name: "run", MountPath: path.Dir(runenv.ExecutorPodTemplatePath), ReadOnly: true},
-					{Name: "project", MountPath: path.Dir(runenv.ProjectArchivePath), ReadOnly: true},
+					{Name: "run", MountPath: runDir, ReadOnly: true},
 					connectionsMount, runtimeMount,
 					{Name: "loopback-spark", MountPath: loopbackConfDir, ReadOnly: true},
 				},
 			}},
 			Volumes: []corev1.Volume{
 				configMapVolume("run", runConfigMap, nil),
-				configMapVolume("project", projectConfigMap, nil),
 				connectionsVolume(),
 				configMapVolume("runtime", runtimeConfigMap, runtimeItems),
 				configMapVolume("loopback-spark", loopbackConfigMap, nil),
 			},
 		},
 	}
+	onSparkNodes(&pod.Spec)
+	return pod
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -54,12 +53,11 @@ func TestRuntimeContract(t *testing.T) {
 	for _, cm := range []*corev1.ConfigMap{
 		{ObjectMeta: metav1.ObjectMeta{Name: runtimeConfigMap}, Data: runtimeData},
 		{ObjectMeta: metav1.ObjectMeta{Name: loopbackConfigMap}, Data: map[string]string{"spark-defaults.conf": string(defaults)}},
-		{ObjectMeta: metav1.ObjectMeta{Name: runConfigMap}, Data: map[string]string{
-			path.Base(runenv.ExecutorPodTemplatePath): executorTemplate(t, runID, secret, runtimeItems),
-		}},
-		{ObjectMeta: metav1.ObjectMeta{Name: projectConfigMap}, BinaryData: map[string][]byte{
-			path.Base(runenv.ProjectArchivePath): packProject(t, filepath.Join("..", "..", "..", "examples", "orchestera-lib-style")),
-		}},
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: runConfigMap},
+			Data:       map[string]string{templateKey: executorTemplate(t, runID, secret, runtimeItems)},
+			BinaryData: map[string][]byte{archiveKey: packProject(t, filepath.Join("..", "..", "..", "examples", "orchestera-lib-style"))},
+		},
 	} {
 		if _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)

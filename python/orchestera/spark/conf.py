@@ -83,14 +83,20 @@ def _kubernetes(platform: Platform, instances: int, cores: int, memory: str) -> 
         "spark.executor.instances": str(instances),
         "spark.executor.cores": str(cores),
         "spark.executor.memory": memory,
-        # Executors connect to the driver at its pod IP; listen on every
-        # address of the pod.
+        # Executors connect to ORCH_DRIVER_HOST, the driver pod's headless
+        # service or its IP: listen on every address of the pod.
         "spark.driver.bindAddress": "0.0.0.0",
         # Pods that share a node's network (hostNetwork) would fight over 4040.
         "spark.ui.enabled": "false",
     }
     if platform.driver_host:
         conf["spark.driver.host"] = platform.driver_host
+    # The ports behind the driver's service; the executors' own block
+    # manager port stays Spark's.
+    if platform.driver_port:
+        conf["spark.driver.port"] = platform.driver_port
+    if platform.block_manager_port:
+        conf["spark.driver.blockManager.port"] = platform.block_manager_port
     if platform.driver_pod_name:
         # Executor pods are then owned by the driver pod: deleting it (or
         # the run ending) deletes them.
