@@ -18,6 +18,9 @@ const (
 	ConnectionsKey    = "connections.json"
 	// ConnectionsMount is where runs find it.
 	ConnectionsMount = "/var/run/orchestera/connections"
+	// ConnectionsPath is the file itself: ConnectionsFile's value on a
+	// Kubernetes stack, and where orchestera.connections looks without it.
+	ConnectionsPath = ConnectionsMount + "/" + ConnectionsKey
 )
 
 // Connection is one entry of the file.

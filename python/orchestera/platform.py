@@ -2,7 +2,8 @@
 
 The platform sets these variables; user code never does. This module is the
 only place that reads them (docs/runtime-contract.md lists each; the Go side
-is internal/runenv).
+is internal/runenv), but for ORCH_CONNECTIONS_FILE, which orchestera-lib's
+``orchestera.connections`` API reads by itself too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional
+
+from orchestera.connections import Connection, load_connections
 
 KINDS = ("local", "kubernetes")
 
@@ -29,11 +32,19 @@ class Platform:
     image: str = ""
     executor_pod_template: str = ""
     secrets: List[str] = field(default_factory=list)
-    connections: Dict[str, dict] = field(default_factory=dict)
+    connections: List[Connection] = field(default_factory=list)
     executor_instances: int = 1
     executor_cores: int = 1
     executor_memory: str = "1g"
     result_file: str = ""
+    # Kubernetes: the driver pod's name; where executors reach the driver
+    # (its headless service or its IP) and on which ports (empty: Spark
+    # picks); the API server Spark asks for executors (empty: in-cluster).
+    driver_pod_name: str = ""
+    driver_host: str = ""
+    driver_port: str = ""
+    block_manager_port: str = ""
+    kubernetes_master: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Platform":
@@ -52,8 +63,13 @@ class Platform:
             image=env.get("ORCH_IMAGE", ""),
             executor_pod_template=env.get("ORCH_EXECUTOR_POD_TEMPLATE", ""),
             secrets=[s for s in env.get("ORCH_SECRETS", "").split(",") if s],
-            connections=_load_connections(env.get("ORCH_CONNECTIONS_FILE", "")),
+            connections=_connections(env.get("ORCH_CONNECTIONS_FILE", "")),
             result_file=env.get("ORCH_RESULT_FILE", ""),
+            driver_pod_name=env.get("ORCH_DRIVER_POD_NAME", ""),
+            driver_host=env.get("ORCH_DRIVER_HOST", ""),
+            driver_port=env.get("ORCH_DRIVER_PORT", ""),
+            block_manager_port=env.get("ORCH_BLOCK_MANAGER_PORT", ""),
+            kubernetes_master=env.get("ORCH_KUBERNETES_MASTER", ""),
             **sizing(env),
         )
 
@@ -75,17 +91,17 @@ def run_dir(env: Optional[Mapping[str, str]] = None) -> str:
     return env.get("ORCH_RUN_DIR", "") or "."
 
 
-def _load_connections(path: str) -> Dict[str, dict]:
-    if not path:
-        return {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise PlatformError(f"ORCH_CONNECTIONS_FILE {path}: {e}") from None
-    if not isinstance(data, dict):
-        raise PlatformError(f"ORCH_CONNECTIONS_FILE {path}: expected a JSON object of named connections")
-    return data
+def project_archive(env: Optional[Mapping[str, str]] = None) -> str:
+    """The gzip'd tar of the run's project directory, when the run was
+    started with --project on a Kubernetes stack (orchestera.project)."""
+    env = os.environ if env is None else env
+    return env.get("ORCH_PROJECT_ARCHIVE", "")
+
+
+def _connections(path: str) -> List[Connection]:
+    # Unset: this run has no connections (local runs never read the
+    # default mount). A missing file is none too: the mount is optional.
+    return load_connections(path) if path else []
 
 
 def secret(key: str, env: Optional[Mapping[str, str]] = None) -> str:
@@ -100,6 +116,21 @@ def secret(key: str, env: Optional[Mapping[str, str]] = None) -> str:
 
 #: The longest message a result carries; the platform shows it as the hint.
 RESULT_MESSAGE_MAX = 1000
+#: The most a result file may hold: Kubernetes keeps at most 4096 bytes of
+#: /dev/termination-log as the container's termination message, and the
+#: platform reads no more than that from a local run's result file either.
+RESULT_MAX_BYTES = 4096
+
+
+def result_json(outcome: str, exit_code: int, message: str) -> str:
+    """The result document, its message cut so the whole fits in
+    RESULT_MAX_BYTES of UTF-8 (a cut JSON document would not parse)."""
+    message = message[:RESULT_MESSAGE_MAX]
+    while True:
+        text = json.dumps({"outcome": outcome, "exit_code": exit_code, "message": message}, ensure_ascii=False)
+        if len(text.encode("utf-8")) <= RESULT_MAX_BYTES:
+            return text
+        message = message[: len(message) * 3 // 4]
 
 
 def write_result(outcome: str, exit_code: int, message: str = "", env: Optional[Mapping[str, str]] = None) -> None:
@@ -110,9 +141,8 @@ def write_result(outcome: str, exit_code: int, message: str = "", env: Optional[
     path = env.get("ORCH_RESULT_FILE", "")
     if not path:
         return
-    doc = {"outcome": outcome, "exit_code": exit_code, "message": message[:RESULT_MESSAGE_MAX]}
     try:
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(doc, f)
+            f.write(result_json(outcome, exit_code, message))
     except OSError as e:
         print(f"orchestera: could not write the run's result to ORCH_RESULT_FILE {path}: {e}", file=sys.stderr)

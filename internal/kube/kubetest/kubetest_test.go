@@ -221,6 +221,40 @@ func waitPodDone(t *testing.T, cs *kubernetes.Clientset, ns, name string, timeou
 	})
 }
 
+// driverAccount creates the ServiceAccount a client-mode Spark driver runs
+// as, allowed only what the driver does in its namespace: executor pods,
+// their ConfigMap, and (with volumes) services and claims. When it stops,
+// Spark deletes its executor pods and ConfigMap by label, one DELETE of the
+// collection: without deletecollection that is refused and they stay.
+func driverAccount(t *testing.T, cs *kubernetes.Clientset, ns string) string {
+	t.Helper()
+	ctx := context.Background()
+	const sa = "spark-driver"
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{
+		ObjectMeta: metav1.ObjectMeta{Name: sa},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.RbacV1().Roles(ns).Create(ctx, &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: sa},
+		Rules: []rbacv1.PolicyRule{{
+			APIGroups: []string{""},
+			Resources: []string{"pods", "services", "configmaps", "persistentvolumeclaims"},
+			Verbs:     []string{"create", "get", "list", "watch", "delete", "deletecollection"},
+		}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: sa},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: sa},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: sa, Namespace: ns}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return sa
+}
+
 // TestNamespaceLifecycle needs only the control plane: a namespace gets its
 // default ServiceAccount and kube-root-ca.crt from the controller-manager,
 // and deleting it goes through the namespace controller.
@@ -306,33 +340,7 @@ func TestSparkOnKubernetes(t *testing.T) {
 	ctx := context.Background()
 	ns := namespace(t, cs, "kubetest-spark")
 
-	const sa = "spark-driver"
-	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{
-		ObjectMeta: metav1.ObjectMeta{Name: sa},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	// What a client-mode driver does in its namespace: executor pods, their
-	// ConfigMap, and (with volumes) services and claims. When it stops, Spark
-	// deletes its executor pods and ConfigMap by label, one DELETE of the
-	// collection: without deletecollection that is refused and they stay.
-	if _, err := cs.RbacV1().Roles(ns).Create(ctx, &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Name: sa},
-		Rules: []rbacv1.PolicyRule{{
-			APIGroups: []string{""},
-			Resources: []string{"pods", "services", "configmaps", "persistentvolumeclaims"},
-			Verbs:     []string{"create", "get", "list", "watch", "delete", "deletecollection"},
-		}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: sa},
-		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: sa},
-		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: sa, Namespace: ns}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	sa := driverAccount(t, cs, ns)
 
 	job, err := os.ReadFile("testdata/spark_job.py")
 	if err != nil {

@@ -84,10 +84,13 @@ class SparkEntrypoint:
 
     @classmethod
     def arguments(cls) -> Dict[str, Argument]:
+        """The declared arguments, but ``application_name``: the runner
+        always sets that one from --application-name, so an orchestera-lib
+        entrypoint declaring it as a StringArg gets the run's name."""
         found: Dict[str, Argument] = {}
         for klass in reversed(cls.__mro__):
             for name, value in vars(klass).items():
-                if isinstance(value, Argument):
+                if isinstance(value, Argument) and name != "application_name":
                     found[name] = value
         return found
 

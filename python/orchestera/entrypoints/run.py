@@ -1,8 +1,11 @@
 """``python -m orchestera.entrypoints.run <module.Class> --application-name NAME [--arg value ...]``
 
-Run it in the project directory: the classpath must name a module of the
-project (a file under the current directory), never one of the standard
-library or of an installed package.
+The classpath must name a module of the project, never one of the standard
+library or of an installed package. The project is the archive the platform
+shipped (``ORCH_PROJECT_ARCHIVE``, extracted first; the run then starts in
+it), else the current directory and the directories on ``PYTHONPATH``, in
+the order Python imports from them: run it in the project directory, or
+with the project on ``PYTHONPATH`` as an image does.
 
 Exit codes: 0 on success; 64 (EX_USAGE) when the arguments or the
 classpath are invalid, before Spark starts; 1 when ``run()`` raises (the
@@ -23,6 +26,7 @@ import sys
 import traceback
 from typing import List, Optional, Tuple
 
+from orchestera import project
 from orchestera.entrypoints.base import InvalidArguments, SparkEntrypoint
 from orchestera.platform import write_result
 
@@ -47,34 +51,58 @@ def _locations(spec) -> List[str]:
     return out
 
 
-def resolve(module_name: str, project: str) -> None:
+def project_roots(env=None) -> List[str]:
+    """Where a classpath may be found without an archive: the current
+    directory, then each PYTHONPATH directory (as ``python -m`` imports)."""
+    env = os.environ if env is None else env
+    roots: List[str] = []
+    for d in [os.getcwd()] + env.get("PYTHONPATH", "").split(os.pathsep):
+        d = os.path.realpath(d) if d else ""
+        if d and os.path.isdir(d) and d not in roots:
+            roots.append(d)
+    return roots
+
+
+def resolve(module_name: str, roots: List[str]) -> str:
     """Finds every package of ``module_name`` in the project without
     importing (executing) any of them, and refuses a module that is not a
-    file under the project: an import would run its top-level code first."""
-    search = [project]
+    file under the project: an import would run its top-level code first.
+    Returns the root it is in: the first with its top-level package, as an
+    import picks, where a regular package or module wins over a namespace
+    package's directory (which has no origin) found earlier."""
     parts = module_name.split(".")
+    found = []  # (is a namespace package, root), in the roots' order
+    for r in roots:
+        spec = importlib.machinery.PathFinder.find_spec(parts[0], [r])
+        if spec:
+            found.append((spec.origin is None, r))
+    if not found:
+        where = ", ".join(roots) or "(none)"
+        raise InvalidArguments(f"module {module_name} not found in the project {where} (looked for {parts[0]})")
+    root = sorted(found, key=lambda f: f[0])[0][1]  # stable: the first regular one, else the first
+    search = [root]
     for i in range(len(parts)):
         name = ".".join(parts[: i + 1])
         spec = importlib.machinery.PathFinder.find_spec(name, search)
         if spec is None:
-            raise InvalidArguments(f"module {module_name} not found in the project {project} (looked for {name})")
+            raise InvalidArguments(f"module {module_name} not found in the project {root} (looked for {name})")
         for loc in _locations(spec):
-            if not _inside(loc, project):
-                raise InvalidArguments(f"module {name} is {loc}, outside the project {project}; an entrypoint must be a module of the project")
+            if not _inside(loc, root):
+                raise InvalidArguments(f"module {name} is {loc}, outside the project {root}; an entrypoint must be a module of the project")
         if i < len(parts) - 1:
             if not spec.submodule_search_locations:
-                raise InvalidArguments(f"module {module_name} not found in the project {project} ({name} is not a package)")
+                raise InvalidArguments(f"module {module_name} not found in the project {root} ({name} is not a package)")
             search = list(spec.submodule_search_locations)
+    return root
 
 
-def load(classpath: str, project: Optional[str] = None) -> type:
-    """The entrypoint class a classpath names, from the project directory
-    (default: the current one)."""
-    project = os.path.realpath(project or os.getcwd())
+def load(classpath: str, roots: Optional[List[str]] = None) -> type:
+    """The entrypoint class a classpath names, from the project (default:
+    project_roots())."""
     module_name, _, class_name = classpath.rpartition(".")
     if not module_name or not class_name:
         raise InvalidArguments(f"classpath {classpath!r}: expected module.Class, e.g. example.spark.application.HelloWorld")
-    resolve(module_name, project)
+    root = resolve(module_name, project_roots() if roots is None else roots)
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
@@ -82,8 +110,8 @@ def load(classpath: str, project: Optional[str] = None) -> type:
     # Already imported under that name (the runtime's own imports) or found
     # elsewhere on the path: never run what is not the project's.
     origin = getattr(module, "__file__", None)
-    if not origin or not _inside(origin, project):
-        raise InvalidArguments(f"module {module_name} is {origin or 'built in'}, outside the project {project}; rename the project's module")
+    if not origin or not _inside(origin, root):
+        raise InvalidArguments(f"module {module_name} is {origin or 'built in'}, outside the project {root}; rename the project's module")
     cls = getattr(module, class_name, None)
     if cls is None:
         raise InvalidArguments(f"classpath {classpath!r}: class {class_name} not found in module {module_name}")
@@ -92,12 +120,12 @@ def load(classpath: str, project: Optional[str] = None) -> type:
     return cls
 
 
-def _parse(argv: List[str]) -> SparkEntrypoint:
+def _parse(argv: List[str], roots: List[str]) -> SparkEntrypoint:
     if not argv or argv[0].startswith("-"):
         raise InvalidArguments("usage: python -m orchestera.entrypoints.run module.Class --application-name NAME [--arg value ...]")
     classpath, rest = argv[0], argv[1:]
     if any(a in ("--help", "-h") for a in rest):
-        load(classpath).from_args("", ["--help"])  # prints the usage, exits 0
+        load(classpath, roots).from_args("", ["--help"])  # prints the usage, exits 0
     app_name = ""
     if "--application-name" in rest:
         i = rest.index("--application-name")
@@ -107,7 +135,17 @@ def _parse(argv: List[str]) -> SparkEntrypoint:
         rest = rest[:i] + rest[i + 2:]
     if not app_name:
         raise InvalidArguments("missing required argument --application-name")
-    return load(classpath).from_args(app_name, rest)
+    return load(classpath, roots).from_args(app_name, rest)
+
+
+def _prepare_project() -> List[str]:
+    """Extracts the shipped project, if any, and starts the run in it, as a
+    local run starts in its project directory."""
+    shipped = project.prepare()
+    if shipped is None:
+        return project_roots()
+    os.chdir(shipped.path)
+    return [os.path.realpath(shipped.path)]
 
 
 def _exception_line() -> str:
@@ -127,8 +165,8 @@ def _code_of(value) -> Tuple[int, str]:
 def execute(argv: List[str]) -> Tuple[str, int, str]:
     """Runs an entrypoint: (outcome, exit code, message)."""
     try:
-        entrypoint = _parse(argv)
-    except InvalidArguments as e:
+        entrypoint = _parse(argv, _prepare_project())
+    except (InvalidArguments, project.ProjectError) as e:
         print(f"orchestera: invalid arguments: {e}", file=sys.stderr)
         return INVALID_ARGUMENTS, EX_USAGE, str(e)
     message = ""

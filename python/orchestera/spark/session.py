@@ -1,106 +1,55 @@
 """A Spark session configured only from what the platform set.
 
-``build_conf`` is pure (no Spark needed) so both stack kinds are testable;
-``spark_session`` applies it and stops the session on exit.
+``spark_session`` is the runtime's own; ``OrchesteraSparkSession`` is
+orchestera-lib's name and signature for the same thing
+(docs/moving-from-orchestera-lib.md).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import re
-from typing import Dict, Iterator, Optional
+import dataclasses
+from typing import Dict, Iterator, Mapping, Optional
 
-from orchestera.platform import Platform, PlatformError, sizing
+from orchestera import project
+from orchestera.connections import load_connections
+from orchestera.platform import Platform, sizing
+from orchestera.spark.conf import build_conf, jdbc_options
 
-_MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$")
-
-
-def build_conf(
-    platform: Platform,
-    app_name: str,
-    executor_instances: int = 1,
-    executor_cores: int = 1,
-    executor_memory: str = "1g",
-    additional_spark_conf: Optional[Dict[str, str]] = None,
-    cpu_count: Optional[int] = None,
-) -> Dict[str, str]:
-    """Returns the Spark configuration for this platform and sizing."""
-    if executor_instances < 1 or executor_cores < 1:
-        raise ValueError("executor_instances and executor_cores must be at least 1")
-    if not _MEMORY.match(executor_memory.lower()):
-        raise ValueError(f"executor_memory {executor_memory!r}: expected a size such as 512m or 2g")
-    conf: Dict[str, str] = {"spark.app.name": app_name}
-    if platform.stack_kind == "local":
-        # One JVM plays driver and executors: give it the requested cores,
-        # capped by the machine, and the requested executor memory.
-        cores = min(executor_instances * executor_cores, cpu_count or os.cpu_count() or 1)
-        conf.update({
-            "spark.master": f"local[{cores}]",
-            "spark.driver.memory": executor_memory,
-            "spark.sql.shuffle.partitions": str(max(2, cores * 2)),
-            "spark.ui.enabled": "false",  # concurrent runs would fight over port 4040
-            "spark.ui.showConsoleProgress": "false",
-        })
-        if platform.run_dir:
-            conf["spark.local.dir"] = os.path.join(platform.run_dir, "spark-tmp")
-            conf["spark.sql.warehouse.dir"] = os.path.join(platform.run_dir, "spark-warehouse")
-    else:
-        if not platform.image:
-            raise PlatformError("ORCH_IMAGE is not set on a kubernetes stack")
-        conf.update({
-            "spark.master": "k8s://https://kubernetes.default.svc",
-            "spark.submit.deployMode": "client",
-            "spark.kubernetes.namespace": platform.namespace,
-            "spark.kubernetes.container.image": platform.image,
-            "spark.executor.instances": str(executor_instances),
-            "spark.executor.cores": str(executor_cores),
-            "spark.executor.memory": executor_memory,
-        })
-        if platform.executor_pod_template:
-            conf["spark.kubernetes.executor.podTemplateFile"] = platform.executor_pod_template
-        for alias in platform.secrets:
-            # Each secret alias is a Kubernetes Secret of the same name; its
-            # keys become environment variables of the executors too.
-            conf[f"spark.kubernetes.executor.secrets.{alias}"] = f"/etc/orchestera/secrets/{alias}"
-    conf.update(_connection_conf(platform))
-    conf.update({k: str(v) for k, v in (additional_spark_conf or {}).items()})
-    return conf
-
-
-def _connection_conf(platform: Platform) -> Dict[str, str]:
-    """S3 settings of the connections file become s3a configuration. JDBC
-    connections are read by user code with jdbc_options(); nothing to set."""
-    conf: Dict[str, str] = {}
-    s3 = platform.connections.get("s3")
-    if s3:
-        mapping = {"endpoint": "endpoint", "region": "endpoint.region", "path_style_access": "path.style.access"}
-        for key, suffix in mapping.items():
-            if key in s3:
-                conf[f"spark.hadoop.fs.s3a.{suffix}"] = str(s3[key]).lower() if isinstance(s3[key], bool) else str(s3[key])
-        for key, suffix in (("access_key_env", "access.key"), ("secret_key_env", "secret.key")):
-            if key in s3:
-                conf[f"spark.hadoop.fs.s3a.{suffix}"] = os.environ.get(s3[key], "")
-    return conf
-
-
-def jdbc_options(platform: Platform, name: str) -> Dict[str, str]:
-    """Options for spark.read.format("jdbc") from a named JDBC connection;
-    the password comes from the environment variable it names."""
-    conn = platform.connections.get(name)
-    if not conn or conn.get("type") != "jdbc":
-        raise PlatformError(f"no JDBC connection named {name!r} in the connections file")
-    opts = {"url": conn["url"]}
-    if "user" in conn:
-        opts["user"] = conn["user"]
-    if "password_env" in conn:
-        opts["password"] = os.environ.get(conn["password_env"], "")
-    if "driver" in conn:
-        opts["driver"] = conn["driver"]
-    return opts
-
+__all__ = ["OrchesteraSparkSession", "build_conf", "jdbc_options", "platform_sizing", "spark_session"]
 
 platform_sizing = sizing  # the name earlier releases exported
+
+
+@contextlib.contextmanager
+def _session(
+    platform: Platform,
+    app_name: str,
+    executor_instances: Optional[int],
+    executor_cores: Optional[int],
+    executor_memory: Optional[str],
+    additional_spark_conf: Optional[Mapping[str, object]],
+) -> Iterator["pyspark.sql.SparkSession"]:  # noqa: F821
+    from pyspark.sql import SparkSession  # imported here: arguments are checked without Spark
+
+    shipped = project.prepare()
+    conf = build_conf(
+        platform, app_name,
+        executor_instances if executor_instances is not None else platform.executor_instances,
+        executor_cores if executor_cores is not None else platform.executor_cores,
+        executor_memory if executor_memory is not None else platform.executor_memory,
+        additional_spark_conf,
+        py_files=[shipped.zip] if shipped else (),
+    )
+    builder = SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("WARN")
+    try:
+        yield session
+    finally:
+        session.stop()
 
 
 @contextlib.contextmanager
@@ -114,22 +63,72 @@ def spark_session(
     """Opens a Spark session for the platform the run is on and stops it on
     exit, also when the body raises. Sizes left as None come from the run's
     flags, so operators can resize a job without changing its code."""
-    from pyspark.sql import SparkSession  # imported here: arguments are checked without Spark
-
-    platform = Platform.from_env()
-    conf = build_conf(
-        platform, app_name,
-        executor_instances if executor_instances is not None else platform.executor_instances,
-        executor_cores if executor_cores is not None else platform.executor_cores,
-        executor_memory if executor_memory is not None else platform.executor_memory,
-        additional_spark_conf,
-    )
-    builder = SparkSession.builder
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("WARN")
-    try:
+    with _session(Platform.from_env(), app_name, executor_instances, executor_cores, executor_memory,
+                  additional_spark_conf) as session:
         yield session
-    finally:
-        session.stop()
+
+
+class OrchesteraSparkSession:
+    """orchestera-lib's session, on this runtime: ``with
+    OrchesteraSparkSession(app_name=..., executor_instances=...) as spark``
+    yields a SparkSession for the stack the run is on and stops it on exit.
+
+    ``spark_jars_packages`` becomes ``spark.jars.packages``; later releases
+    of orchestera-lib added ``executor_image`` (the executors' image instead
+    of the run's), ``connections_file`` (read instead of
+    ORCH_CONNECTIONS_FILE) and ``event_log_dir`` (Spark's event log there),
+    honoured too. Sizes left as None come from the run's flags.
+    """
+
+    def __init__(
+        self,
+        app_name: str,
+        executor_instances: Optional[int] = None,
+        executor_cores: Optional[int] = None,
+        executor_memory: Optional[str] = None,
+        spark_jars_packages: Optional[str] = None,
+        additional_spark_conf: Optional[Mapping[str, object]] = None,
+        *,
+        executor_image: Optional[str] = None,
+        connections_file: Optional[str] = None,
+        event_log_dir: Optional[str] = None,
+    ) -> None:
+        self.app_name = app_name
+        self.executor_instances = executor_instances
+        self.executor_cores = executor_cores
+        self.executor_memory = executor_memory
+        self.spark_jars_packages = spark_jars_packages
+        self.additional_spark_conf = dict(additional_spark_conf or {})
+        self.executor_image = executor_image
+        self.connections_file = connections_file
+        self.event_log_dir = event_log_dir
+        self.spark = None
+        self._cm = None
+
+    def platform(self) -> Platform:
+        platform = Platform.from_env()
+        if self.connections_file:
+            platform = dataclasses.replace(platform, connections=load_connections(self.connections_file))
+        if self.executor_image and platform.stack_kind == "kubernetes":
+            platform = dataclasses.replace(platform, image=self.executor_image)
+        return platform
+
+    def extra_conf(self) -> Dict[str, object]:
+        """``additional_spark_conf`` and what the other arguments add to it."""
+        conf = dict(self.additional_spark_conf)
+        if self.event_log_dir:
+            conf.update({"spark.eventLog.enabled": "true", "spark.eventLog.dir": self.event_log_dir})
+        if self.spark_jars_packages:
+            conf["spark.jars.packages"] = self.spark_jars_packages
+        return conf
+
+    def __enter__(self) -> "pyspark.sql.SparkSession":  # noqa: F821
+        self._cm = _session(self.platform(), self.app_name, self.executor_instances, self.executor_cores,
+                            self.executor_memory, self.extra_conf())
+        self.spark = self._cm.__enter__()
+        return self.spark
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        cm, self._cm, self.spark = self._cm, None, None
+        if cm is not None:
+            cm.__exit__(exc_type, exc, tb)
