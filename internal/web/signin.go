@@ -54,6 +54,25 @@ type chooseData struct {
 	Offers                        []domain.InvitationOffer
 }
 
+// Offer is the invitation the sign-in started from, nil when it is not
+// among the pending ones (revoked, expired, or sent to another email).
+func (d chooseData) Offer() *domain.InvitationOffer {
+	for i, o := range d.Offers {
+		if o.ID == d.Selected {
+			return &d.Offers[i]
+		}
+	}
+	return nil
+}
+
+// invitationData is the invitation page: before sign-in, after it (the
+// explicit choice), or in a browser signed in to an organization already.
+type invitationData struct {
+	loginData
+	Choice *chooseData
+	Member *session
+}
+
 type loginData struct {
 	Next, InvitationID string
 	GitHub, Loopback   bool
@@ -68,11 +87,18 @@ func (c *console) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// invitationPage is where an invitation link lands: signing in with the
-// invited email through GitHub accepts it.
+// invitationPage is where an invitation link lands: the invitee signs in
+// with GitHub and comes back here to accept it explicitly. A browser that
+// is signed in already is told why it cannot: an email belongs to one
+// organization.
 func (c *console) invitationPage(w http.ResponseWriter, r *http.Request) {
-	d := loginData{Next: "/org", GitHub: c.SignIn != nil, InvitationID: r.PathValue("id")}
-	if err := c.render(w, r, 0, "invitation", view{Title: "Invitation", Data: d}); err != nil {
+	d := invitationData{loginData: loginData{Next: "/org", GitHub: c.SignIn != nil, InvitationID: r.PathValue("id")}}
+	if d.GitHub {
+		if s, err := c.session(w, r); err == nil {
+			d.Member = s
+		}
+	}
+	if err := c.render(w, r, 0, "invitation", view{Title: "Invitation", S: d.Member, Data: d}); err != nil {
 		c.fail(w, r, nil, err)
 	}
 }
@@ -110,7 +136,11 @@ func (c *console) finishGitHub(w http.ResponseWriter, r *http.Request) {
 		// Signing in never joins an organization by itself: the person
 		// picks an invitation, or an organization of their own.
 		d := chooseData{Email: res.User.Email, Ticket: res.Ticket, Next: localPath(st.Next), Selected: st.InvitationID, Offers: res.Offers}
-		if err := c.render(w, r, 0, "choose", view{Title: "Choose an organization", Data: d}); err != nil {
+		page, v := "choose", view{Title: "Choose an organization", Data: d}
+		if st.InvitationID != "" {
+			page, v = "invitation", view{Title: "Invitation", Data: invitationData{loginData: loginData{InvitationID: st.InvitationID, GitHub: true}, Choice: &d}}
+		}
+		if err := c.render(w, r, 0, page, v); err != nil {
 			c.fail(w, r, nil, err)
 		}
 		return
