@@ -36,6 +36,9 @@ type handler func(w http.ResponseWriter, r *http.Request, s *session) error
 
 var errNoSession = errors.New("no session")
 
+// errCrossOrigin answers a form posted from another site.
+var errCrossOrigin = domain.Errorf(domain.CodeForbidden, "cross-origin request refused: console forms work only from the console's own pages")
+
 // authed resolves the session (or, in local mode on loopback, signs the
 // browser in), refuses unsafe requests that fail the origin or CSRF check,
 // and sends everyone else to the sign-in page.
@@ -80,7 +83,7 @@ const maxForm = 1 << 20
 // maxForm bytes.
 func (c *console) guard(w http.ResponseWriter, r *http.Request, s *session) error {
 	if err := c.origin.Check(r); err != nil {
-		return domain.Errorf(domain.CodeForbidden, "cross-origin request refused: console forms work only from the console's own pages")
+		return errCrossOrigin
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	var err error

@@ -38,14 +38,26 @@ func (c *console) signInRoutes(mux *http.ServeMux) {
 	// The choice of a signed-in person with pending invitations. No session
 	// exists yet: the single-use ticket (unguessable, 15 minutes) is what a
 	// cross-site form could not know, and the origin check applies.
-	mux.HandleFunc("POST /signin/accept", func(w http.ResponseWriter, r *http.Request) {
-		res, err := c.Identity.AcceptInvitation(r.Context(), r.FormValue("ticket"), r.FormValue("invitation_id"))
-		c.signedIn(w, r, res, err, r.FormValue("next"))
-	})
-	mux.HandleFunc("POST /signin/create-organization", func(w http.ResponseWriter, r *http.Request) {
-		res, err := c.Identity.CreateOrganization(r.Context(), r.FormValue("ticket"))
-		c.signedIn(w, r, res, err, r.FormValue("next"))
-	})
+	mux.HandleFunc("POST /signin/accept", c.sameOrigin(func(w http.ResponseWriter, r *http.Request) {
+		res, err := c.Identity.AcceptInvitation(r.Context(), r.PostFormValue("ticket"), r.PostFormValue("invitation_id"))
+		c.signedIn(w, r, res, err, r.PostFormValue("next"))
+	}))
+	mux.HandleFunc("POST /signin/create-organization", c.sameOrigin(func(w http.ResponseWriter, r *http.Request) {
+		res, err := c.Identity.CreateOrganization(r.Context(), r.PostFormValue("ticket"))
+		c.signedIn(w, r, res, err, r.PostFormValue("next"))
+	}))
+}
+
+// sameOrigin refuses a form posted from another site, as authed does for
+// the forms of a session.
+func (c *console) sameOrigin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := c.origin.Check(r); err != nil {
+			c.fail(w, r, nil, errCrossOrigin)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // chooseData is the page of a person with pending invitations.
