@@ -107,11 +107,11 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	waitFor(t, b, "bob among the members", 10*time.Second, has("bob@example.com")+" && "+has("accepted"))
 	shot(t, b, "organization")
 	// The audit log names who asked, and filters by stack.
-	b.Do("the audit log", 30*time.Second, chromedp.Navigate(s.url+"/audit?action=CreateInvitation"))
-	heading(t, b, "Audit log")
-	waitFor(t, b, "ada as the invitation's actor", 10*time.Second, has("ada@example.com (tok_"))
 	b.Do("the audit log of stack etl", 30*time.Second, chromedp.Navigate(s.url+"/audit?stack=etl&action=eks:"))
+	heading(t, b, "Audit log")
 	waitFor(t, b, "etl's eks calls", 10*time.Second, has("eks:CreateCluster")+` && document.getElementById("f-stack").value === "etl"`)
+	b.Do("the identity actions", 30*time.Second, chromedp.Navigate(s.url+"/audit?operation=identity"))
+	waitFor(t, b, "ada and bob as actors", 10*time.Second, has("orchestera:CreateInvitation")+" && "+has("ada@example.com (tok_")+" && "+has("bob@example.com"))
 	shot(t, b, "audit")
 
 	// Destroy asks for the stack's name: the button stays disabled until

@@ -175,6 +175,7 @@ func TestSecretsOfTheLocalStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	const ns = "/stacks/local/namespaces/default"
+	must(t, b.get("/stacks/local"), http.StatusOK, `href="`+ns+`"`)
 	must(t, b.get(ns), http.StatusOK, "Namespace default of local", "Put a secret", "No secrets yet.")
 	if p := b.get(ns); strings.Contains(p.body, "Datasources") || strings.Contains(p.body, "Delete namespace") {
 		t.Fatal("the local stack's namespace offers what only clusters have")

@@ -75,7 +75,7 @@ func (c *console) syncNow(w http.ResponseWriter, r *http.Request, s *session) er
 	}
 	msg := fmt.Sprintf("Synced %s: %d synced, %d removed, %d with problems.", name, rep.Synced(), rep.Removed, len(rep.Problems()))
 	if n := len(rep.Problems()); n > 0 {
-		msg += " Each problem is listed under Sync status."
+		msg += " Each problem is listed below."
 	}
-	return c.redirect(w, r, "/stacks/"+name+"#sync", msg)
+	return c.redirect(w, r, "/stacks/"+name, msg)
 }
