@@ -35,9 +35,17 @@ var funcs = template.FuncMap{
 	"datasourceForm": func(v view, d namespaceData) datasourceForm {
 		return datasourceForm{Page: v, Stack: d.Stack.Name, Namespace: d.Namespace.Name, Forms: d.Forms}
 	},
+	"stackView": func(v view, d stackData) stackView { return stackView{Page: v, Data: d} },
 	"kubeconfigLink": func(st domain.Stack, ns string) kubeconfigLink {
 		return kubeconfigLink{Stack: st.Name, Namespace: ns, Ready: st.State == domain.StackReady || st.State == domain.StackUpdating}
 	},
+}
+
+// stackView is a part of the stack's page that needs the page too (for
+// its CSRF token and the public URL).
+type stackView struct {
+	Page view
+	Data stackData
 }
 
 // kubeconfigLink downloads a namespace's kubeconfig once the stack's
