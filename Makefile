@@ -100,10 +100,13 @@ $(BIN)/hey: | go-check
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/rakyll/hey@$(HEY_VERSION)
 
 ## screenshots: run the console's browser tests, saving their screenshots
-## into docs/console (the README shows them).
+## into docs/console (the README shows them). The cluster pages need the
+## loopback Kubernetes test cluster running (scripts/test-kube.sh start);
+## TEST_KUBECONFIG names another one's kubeconfig.
+TEST_KUBECONFIG ?= $(CURDIR)/build/kube/kubeconfig
 screenshots: go-check browser-check python-env
 	ORCHESTERA_TEST_SCREENSHOTS="$(CURDIR)/docs/console" ORCHESTERA_TEST_PYTHON="$(CURDIR)/$(PYTHON)" \
-	  ORCHESTERA_TEST_MOTO="$(CURDIR)/$(VENV)/bin/moto_server" \
+	  ORCHESTERA_TEST_MOTO="$(CURDIR)/$(VENV)/bin/moto_server" ORCHESTERA_TEST_KUBECONFIG="$(TEST_KUBECONFIG)" \
 	  $(GO) test -count=1 -run 'TestConsole' ./cmd/orchestera
 
 ## bench: API reads and console pages against a bare net/http handler;

@@ -124,21 +124,27 @@ type onboarded struct {
 	env          []string   // the platform's AWS environment
 }
 
+// eksKubernetes is the server environment that gives moto's EKS clusters,
+// which have no API server, a Kubernetes side: the loopback test cluster,
+// with a Karpenter-shaped test chart. Stacks of every test share it, so
+// their namespaces must be unique (testNamespace).
+func eksKubernetes(t *testing.T) []string {
+	t.Helper()
+	chart, err := filepath.Abs("../../internal/kube/karpenter/testdata/chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"ORCHESTERA_EKS_KUBECONFIG=" + kubetest.Kubeconfig(t), "ORCHESTERA_KARPENTER_CHART=" + chart, "ORCHESTERA_KARPENTER_VERSION=1.8.1-test"}
+}
+
 // onboard's server gets extra environment variables after its own (the
 // last value of a variable wins).
 func onboard(t *testing.T, extra ...string) *onboarded {
 	t.Helper()
 	moto := mototest.Start(t)
-	chart, err := filepath.Abs("../../internal/kube/karpenter/testdata/chart")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := append([]string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
+	env := append(append([]string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
-		"ORCHESTERA_AWS_POLL_INTERVAL=100ms", // moto's EKS is never CREATING or DELETING for long
-		// moto's EKS clusters have no API server: their Kubernetes side is
-		// the loopback test cluster, with a Karpenter-shaped test chart.
-		"ORCHESTERA_EKS_KUBECONFIG=" + kubetest.Kubeconfig(t), "ORCHESTERA_KARPENTER_CHART=" + chart, "ORCHESTERA_KARPENTER_VERSION=1.8.1-test"}, extra...)
+		"ORCHESTERA_AWS_POLL_INTERVAL=100ms"}, eksKubernetes(t)...), extra...) // moto's EKS is never CREATING or DELETING for long
 	o := &onboarded{home: t.TempDir(), env: env}
 	o.server = startServer(t, o.home, env...)
 	ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +35,9 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	defer gh.Close()
 	env := []string{"AWS_ENDPOINT_URL=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "ORCHESTERA_AWS_POLL_INTERVAL=100ms"}
-	s := startHosted(t, t.TempDir(), gh, env...)
+	s := startHosted(t, t.TempDir(), gh, append(env, eksKubernetes(t)...)...)
+	cs, _ := kubeAdmin(t)
+	etl, reports := uniqueNS(t, cs), uniqueNS(t, cs)
 	defer s.stop(t)
 
 	gh.SignInAs(githubtest.User{ID: 101, Login: "ada", Name: "Ada Lovelace", Email: "ada@example.com", Verified: true})
@@ -61,6 +64,10 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	roleARN := "arn:aws:iam::" + member + ":role/" + iampolicy.AccessRoleName
 	b.Do("registering the role", 30*time.Second, chromedp.SendKeys(chromedp.ID("role-arn"), roleARN), chromedp.Submit(chromedp.ID("role-arn")))
 	heading(t, b, "Connection conn_")
+	connID, err := browsertest.Eval[string](b, `location.pathname.split("/").pop()`)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b.Do("verifying", 30*time.Second, chromedp.Click(chromedp.CSS("button.primary")))
 	waitFor(t, b, "ROLE VERIFIED", time.Minute, `!!document.querySelector("h1 .badge.verified")`)
 	for _, check := range []string{"assume_role", "trust_policy", "permissions", "can_destroy", "regions"} {
@@ -68,7 +75,7 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	}
 	shot(t, b, "connection-verified")
 
-	keyboardWizard(t, b, s.url)
+	keyboardWizard(t, b, s.url, etl+", "+reports)
 
 	// The plan, then provisioning with live progress.
 	for _, want := range []string{"AWS::EKS::Cluster", "/hour", "IAM actions", "Optional additions"} {
@@ -79,7 +86,11 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	heading(t, b, "Stack etl")
 	waitFor(t, b, "live progress", time.Minute, `document.querySelectorAll(".steps-table .state-done").length > 0 && document.body.innerText.includes("left along the critical path")`)
 	shot(t, b, "stack-progress")
-	waitFor(t, b, "the stack to be ready", 5*time.Minute, `!!document.querySelector("h1 .state-ready")`)
+	waitFor(t, b, "the stack to be ready", 5*time.Minute, `!!document.querySelector("h1 .state-ready") || document.body.innerText.includes("Failed at step")`)
+	waitFor(t, b, "a ready stack, not a failed one", time.Second, `!!document.querySelector("h1 .state-ready")`)
+	waitFor(t, b, "the EKS cluster's name", 5*time.Second, has("orchestera-etl-cluster"))
+	b.Do("syncing now", 30*time.Second, chromedp.Click(chromedp.CSS(`form[action$="/sync"] button`)))
+	waitFor(t, b, "the sync's report", 30*time.Second, has("Synced etl: 0 synced")+" && "+has("Last synced"))
 	shot(t, b, "stack-ready")
 
 	b.Do("the stacks page", 30*time.Second, chromedp.Navigate(s.url+"/stacks"))
@@ -90,14 +101,17 @@ func TestConsoleAgainstMoto(t *testing.T) {
 	crossSitePostIsRefused(t, b, s.url)
 	anotherOrganizationSeesNothing(t, s.url, gh)
 
-	invitationIsAccepted(t, b, s.url, gh)
+	invitationIsAccepted(t, b, s.url, gh, connID)
 	b.Do("the organization page", 30*time.Second, chromedp.Navigate(s.url+"/org"))
 	heading(t, b, "Organization")
 	waitFor(t, b, "bob among the members", 10*time.Second, has("bob@example.com")+" && "+has("accepted"))
 	shot(t, b, "organization")
-	b.Do("the audit log", 30*time.Second, chromedp.Navigate(s.url+"/audit?action=eks:"))
+	// The audit log names who asked, and filters by stack.
+	b.Do("the audit log of stack etl", 30*time.Second, chromedp.Navigate(s.url+"/audit?stack=etl&action=eks:"))
 	heading(t, b, "Audit log")
-	waitFor(t, b, "eks calls in the audit log", 10*time.Second, has("eks:CreateCluster"))
+	waitFor(t, b, "etl's eks calls", 10*time.Second, has("eks:CreateCluster")+` && document.getElementById("f-stack").value === "etl"`)
+	b.Do("the identity actions", 30*time.Second, chromedp.Navigate(s.url+"/audit?operation=identity"))
+	waitFor(t, b, "ada and bob as actors", 10*time.Second, has("orchestera:CreateInvitation")+" && "+has("ada@example.com (tok_")+" && "+has("bob@example.com"))
 	shot(t, b, "audit")
 
 	// Destroy asks for the stack's name: the button stays disabled until
@@ -116,10 +130,14 @@ func TestConsoleAgainstMoto(t *testing.T) {
 
 // keyboardWizard walks the stack wizard with Tab and Enter and typing
 // only, checking where the focus is at each step.
-func keyboardWizard(t *testing.T, b *browsertest.Browser, url string) {
+func keyboardWizard(t *testing.T, b *browsertest.Browser, url, namespaces string) {
 	t.Helper()
 	b.Do("the wizard", 30*time.Second, chromedp.Navigate(url+"/stacks/new"))
 	heading(t, b, "Create New Stack")
+	focusOn(t, b, "Build on AWS", `document.activeElement.textContent.trim() === "Build on AWS"`)
+	shot(t, b, "new-stack")
+	b.Do("building on AWS", 10*time.Second, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, b, "the name step", 30*time.Second, has("Name the stack"))
 	focusOn(t, b, "the name", `document.activeElement.id === "name"`)
 	b.Do("typing a bad name", 10*time.Second, chromedp.KeyEvent("Etl"))
 	waitFor(t, b, "live validation", 10*time.Second, `document.getElementById("name-msg").textContent.includes("must be 3-32 lowercase letters")`)
@@ -138,7 +156,8 @@ func keyboardWizard(t *testing.T, b *browsertest.Browser, url string) {
 	b.Do("next with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
 	waitFor(t, b, "the namespaces step", 30*time.Second, has("Region and namespaces"))
 	focusOn(t, b, "the namespaces", `document.activeElement.id === "namespaces"`)
-	b.Do("adding a namespace", 10*time.Second, chromedp.KeyEvent(kb.End+", reports"))
+	// Namespaces of their own: stacks of every test share the cluster.
+	b.Do("naming the namespaces", 10*time.Second, chromedp.KeyEvent(kb.End+strings.Repeat(kb.Backspace, len("spark"))+namespaces))
 	shot(t, b, "wizard-namespaces")
 	b.Do("creating with Enter", 10*time.Second, chromedp.KeyEvent(kb.Enter))
 	heading(t, b, "Plan of etl")
@@ -177,8 +196,9 @@ func anotherOrganizationSeesNothing(t *testing.T, console string, gh *githubtest
 }
 
 // invitationIsAccepted: ada invites bob, who opens the link in his own
-// browser and signs in with GitHub, which accepts it.
-func invitationIsAccepted(t *testing.T, b *browsertest.Browser, console string, gh *githubtest.Fake) {
+// browser, signs in with GitHub and accepts it on the invitation's page;
+// as a member he sees none of an admin's buttons.
+func invitationIsAccepted(t *testing.T, b *browsertest.Browser, console string, gh *githubtest.Fake, connID string) {
 	t.Helper()
 	b.Do("inviting bob", 30*time.Second, chromedp.Navigate(console+"/org"), chromedp.SendKeys(chromedp.ID("inv-email"), "bob@example.com"),
 		chromedp.Submit(chromedp.ID("inv-email")))
@@ -189,8 +209,22 @@ func invitationIsAccepted(t *testing.T, b *browsertest.Browser, console string, 
 	bob.Do("bob opens the link", 30*time.Second, chromedp.Navigate(link))
 	heading(t, bob, "Accept your invitation")
 	bob.Do("bob signs in", 30*time.Second, chromedp.Click(chromedp.CSS("a.button.primary")))
+	// Signing in joins nothing: back on the invitation, bob says yes.
+	heading(t, bob, "Accept your invitation")
+	waitFor(t, bob, "the invitation's details", 10*time.Second, has("ada invites you to join as member")+" && "+has("Nothing is joined until you accept"))
+	focusOn(t, bob, "Join ada", `document.activeElement.textContent.trim() === "Join ada"`)
+	shot(t, bob, "invitation-accept")
+	bob.Do("bob accepts", 30*time.Second, chromedp.KeyEvent(kb.Enter))
 	heading(t, bob, "Organization ada")
-	waitFor(t, bob, "bob in ada's organization", 10*time.Second, has("Welcome! You are member of ada."))
+	waitFor(t, bob, "bob in ada's organization", 10*time.Second, has("Signed in to ada as member."))
+
+	// A member sees no admin's buttons: no verify, no plan, no sync.
+	bob.Do("the connection as a member", 30*time.Second, chromedp.Navigate(console+"/aws/connections/"+connID))
+	heading(t, bob, "Connection "+connID)
+	waitFor(t, bob, "no Verify button for a member", 5*time.Second, `!document.querySelector('form[action$="/verify"]')`)
+	bob.Do("the stack as a member", 30*time.Second, chromedp.Navigate(console+"/stacks/etl"))
+	heading(t, bob, "Stack etl")
+	waitFor(t, bob, "no Plan or Sync now for a member", 5*time.Second, `!document.querySelector('a[href$="/plan"]') && !document.querySelector('form[action$="/sync"]')`)
 }
 
 // memberAccount makes the member account through Organizations, as the

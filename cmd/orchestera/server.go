@@ -256,7 +256,7 @@ func runServer(ctx context.Context, o *serverOptions) error {
 		Runs:       runs.New(runs.Config{Store: st, Stacks: stackSvc, Executors: executors}),
 		Secrets:    secrets.New(secrets.Config{Stacks: stackSvc, Keepers: keepers}),
 	}
-	console := web.Config{Identity: ids, Stacks: stackSvc, Runs: cfg.Runs, Connections: conns, Local: o.mode == "local",
+	console := web.Config{Identity: ids, Stacks: stackSvc, Runs: cfg.Runs, Connections: conns, Secrets: cfg.Secrets, Local: o.mode == "local",
 		PublicURL: o.publicURL, Regions: o.regions, Log: log}
 	if o.mode == "hosted" {
 		if err := stackSvc.CheckHosted(ctx); err != nil {

@@ -34,6 +34,8 @@ var allowed = map[string][]string{
 	"internal/secretbox": {"std"},
 	"internal/config":    {"std"},
 	"internal/version":   {"std"},
+	// The kubeconfig people's kubectl uses, for the CLI and the console.
+	"internal/kubeconfig": {},
 	// Adapters: the domain and their own kind, never a service or the store.
 	"internal/aws/awssdk":     {},
 	"internal/aws/assume":     {"internal/aws/awssdk"},
@@ -51,9 +53,9 @@ var allowed = map[string][]string{
 	"internal/store/sqlstore": {"internal/domain"},
 	"internal/githubauth":     {"internal/domain"},
 	"internal/api":            {"internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/secrets", "internal/connections", "internal/iampolicy"},
-	"internal/web":            {"internal/api", "internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/secrets", "internal/connections", "internal/iampolicy"},
+	"internal/web":            {"internal/api", "internal/domain", "internal/identity", "internal/stacks", "internal/runs", "internal/secrets", "internal/connections", "internal/iampolicy", "internal/kubeconfig"},
 	"internal/client":         {"internal/api", "internal/domain"},
-	"internal/cli":            {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/aws/onboard"},
+	"internal/cli":            {"internal/api", "internal/client", "internal/config", "internal/domain", "internal/version", "internal/iampolicy", "internal/aws/onboard", "internal/kubeconfig"},
 	// Test support.
 	"internal/aws/mototest":          {},
 	"internal/kube/kubetest":         {"std"},

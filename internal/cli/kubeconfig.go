@@ -9,11 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/spf13/cobra"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
-
 	"github.com/orchestera/orchestera/internal/client"
+	"github.com/orchestera/orchestera/internal/kubeconfig"
+	"github.com/spf13/cobra"
 )
 
 func newStacksKubeconfig(o *Options) *cobra.Command {
@@ -47,16 +45,8 @@ long-lived credential is written, and the platform's own never leaves it.`,
 			if err != nil {
 				return err
 			}
-			name := stack + "-" + ns
-			cfg := clientcmdapi.NewConfig()
-			cfg.Clusters[stack] = &clientcmdapi.Cluster{Server: t.Endpoint, CertificateAuthorityData: ca}
-			cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
-				APIVersion: "client.authentication.k8s.io/v1", Command: self, InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
-				Args: []string{"token", "--stack", stack, "--namespace", ns, "--home", o.Home, "--server", c.Server()},
-			}}
-			cfg.Contexts[name] = &clientcmdapi.Context{Cluster: stack, AuthInfo: name, Namespace: ns}
-			cfg.CurrentContext = name
-			out, err := clientcmd.Write(*cfg)
+			out, err := kubeconfig.Build(kubeconfig.Access{Stack: stack, Namespace: ns, Endpoint: t.Endpoint, CA: ca,
+				Command: self, Server: c.Server(), Home: o.Home})
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,7 @@ func newRuns(o *Options) *cobra.Command {
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List runs, newest first",
-		Example: "  orchestera runs list --namespace default --state running\n  orchestera runs list --limit 20 --cursor <next_cursor> -o json",
+		Example: "  orchestera runs list --namespace default --state running\n  orchestera runs list --application daily-sales\n  orchestera runs list --limit 20 --cursor <next_cursor> -o json",
 		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := inRange("limit", q.Limit, 1, 200); err != nil {
@@ -33,7 +33,7 @@ func newRuns(o *Options) *cobra.Command {
 			}
 			page, err := c.ListRuns(cmd.Context(), q)
 			if err != nil {
-				return flagged(err, map[string]string{"limit": "--limit", "state": "--state", "cursor": "--cursor", "stack": "--stack", "namespace": "--namespace"})
+				return flagged(err, map[string]string{"limit": "--limit", "state": "--state", "cursor": "--cursor", "stack": "--stack", "namespace": "--namespace", "application": "--application"})
 			}
 			return o.renderList(page.Items, page.NextCursor, func(w *tabwriter.Writer) {
 				row(w, "ID", "APPLICATION", "STACK/NAMESPACE", "STATE", "REASON", "CREATED", "DURATION")
@@ -50,6 +50,7 @@ func newRuns(o *Options) *cobra.Command {
 	f.StringVar(&q.Stack, "stack", "", "only runs on this stack")
 	f.StringVar(&q.Namespace, "namespace", "", "only runs in this namespace")
 	f.StringVar(&q.State, "state", "", "only runs in this state: pending, starting, running, succeeded, failed or cancelled")
+	f.StringVar(&q.Application, "application", "", "only runs of this application name (the run's --application-name)")
 	f.IntVar(&q.Limit, "limit", 50, "runs per page (1-200)")
 	f.StringVar(&q.Cursor, "cursor", "", "the next page's cursor, from the previous page")
 	list.RegisterFlagCompletionFunc("state", completeStates)

@@ -43,14 +43,14 @@ func (c *Client) SubmitRun(ctx context.Context, stack, namespace, idempotencyKey
 
 // RunQuery filters a run listing.
 type RunQuery struct {
-	Stack, Namespace, State, Cursor string
-	Limit                           int
+	Stack, Namespace, State, Application, Cursor string
+	Limit                                        int
 }
 
 // ListRuns is GET /v1/runs.
 func (c *Client) ListRuns(ctx context.Context, q RunQuery) (api.RunPage, error) {
 	v := url.Values{}
-	for k, val := range map[string]string{"stack": q.Stack, "namespace": q.Namespace, "state": q.State, "cursor": q.Cursor} {
+	for k, val := range map[string]string{"stack": q.Stack, "namespace": q.Namespace, "state": q.State, "application": q.Application, "cursor": q.Cursor} {
 		if val != "" {
 			v.Set(k, val)
 		}

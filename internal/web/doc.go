@@ -1,10 +1,13 @@
 // Package web is the console: server-rendered pages for organizations, AWS
-// setup and connections, the stack wizard, stacks with live progress, runs
-// with live logs, and the audit log, served by `orchestera server` at /.
+// setup and connections, the stack wizard and attaching a cluster, stacks
+// with live progress and their sync status, namespaces with their
+// datasources, secrets and kubeconfig, runs with live logs, and the audit
+// log, served by `orchestera server` at /.
 //
 // It calls the same services as the API (identity, connections, stacks,
-// runs), so every rule and every error message comes from the domain; a
-// failed call answers the status the API would (api.ProblemOf). Templates
+// runs, secrets), so every rule and every error message comes from the
+// domain; a failed call answers the status the API would (api.ProblemOf),
+// and the console sits behind the API's limits. Templates
 // and assets are embedded; the small script in static/ only enhances pages
 // that work without it, and live parts stream over server-sent events.
 //

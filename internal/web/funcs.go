@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/orchestera/orchestera/internal/domain"
 )
 
 // funcs are the templates' helpers: formatting only, no rules.
@@ -30,6 +32,27 @@ var funcs = template.FuncMap{
 		return input{Name: name, Label: label, Value: value, Placeholder: placeholder, Msg: fieldMsg(e, name)}
 	},
 	"copyBlock": func(id, label, text string) copyBlock { return copyBlock{id, label, text} },
+	"datasourceForm": func(v view, d namespaceData) datasourceForm {
+		return datasourceForm{Page: v, Stack: d.Stack.Name, Namespace: d.Namespace.Name, Forms: d.Forms}
+	},
+	"stackView": func(v view, d stackData) stackView { return stackView{Page: v, Data: d} },
+	"kubeconfigLink": func(st domain.Stack, ns string) kubeconfigLink {
+		return kubeconfigLink{Stack: st.Name, Namespace: ns, Ready: st.State == domain.StackReady || st.State == domain.StackUpdating}
+	},
+}
+
+// stackView is a part of the stack's page that needs the page too (for
+// its CSRF token and the public URL).
+type stackView struct {
+	Page view
+	Data stackData
+}
+
+// kubeconfigLink downloads a namespace's kubeconfig once the stack's
+// cluster answers (Stacks.Token's rule).
+type kubeconfigLink struct {
+	Stack, Namespace string
+	Ready            bool
 }
 
 type copyBlock struct{ ID, Label, Text string }

@@ -36,6 +36,9 @@ type handler func(w http.ResponseWriter, r *http.Request, s *session) error
 
 var errNoSession = errors.New("no session")
 
+// errCrossOrigin answers a form posted from another site.
+var errCrossOrigin = domain.Errorf(domain.CodeForbidden, "cross-origin request refused: console forms work only from the console's own pages")
+
 // authed resolves the session (or, in local mode on loopback, signs the
 // browser in), refuses unsafe requests that fail the origin or CSRF check,
 // and sends everyone else to the sign-in page.
@@ -55,7 +58,7 @@ func (c *console) authed(h handler) http.HandlerFunc {
 			return
 		}
 		if unsafe(r.Method) {
-			if err := c.guard(r, s); err != nil {
+			if err := c.guard(w, r, s); err != nil {
 				c.fail(w, r, s, err)
 				return
 			}
@@ -70,12 +73,27 @@ func unsafe(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
 }
 
+// maxForm bounds a form post: the largest is an attach's kubeconfig, which
+// the API takes up to 256 KiB.
+const maxForm = 1 << 20
+
 // guard is the cross-site request defence: the browser's Sec-Fetch-Site or
 // Origin must say the request comes from the console itself, and the form
-// must carry the session's CSRF token.
-func (c *console) guard(r *http.Request, s *session) error {
+// must carry the session's CSRF token. It reads the form, of at most
+// maxForm bytes.
+func (c *console) guard(w http.ResponseWriter, r *http.Request, s *session) error {
 	if err := c.origin.Check(r); err != nil {
-		return domain.Errorf(domain.CodeForbidden, "cross-origin request refused: console forms work only from the console's own pages")
+		return errCrossOrigin
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(maxForm)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		return domain.Errorf(domain.CodeInvalid, "the form could not be read (at most %d KiB): %v", maxForm>>10, err)
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.CSRF)) != 1 {
 		return domain.Errorf(domain.CodeForbidden, "the form's CSRF token is missing or stale; reload the page and try again")

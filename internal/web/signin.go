@@ -38,20 +38,51 @@ func (c *console) signInRoutes(mux *http.ServeMux) {
 	// The choice of a signed-in person with pending invitations. No session
 	// exists yet: the single-use ticket (unguessable, 15 minutes) is what a
 	// cross-site form could not know, and the origin check applies.
-	mux.HandleFunc("POST /signin/accept", func(w http.ResponseWriter, r *http.Request) {
-		res, err := c.Identity.AcceptInvitation(r.Context(), r.FormValue("ticket"), r.FormValue("invitation_id"))
-		c.signedIn(w, r, res, err, r.FormValue("next"))
-	})
-	mux.HandleFunc("POST /signin/create-organization", func(w http.ResponseWriter, r *http.Request) {
-		res, err := c.Identity.CreateOrganization(r.Context(), r.FormValue("ticket"))
-		c.signedIn(w, r, res, err, r.FormValue("next"))
-	})
+	mux.HandleFunc("POST /signin/accept", c.sameOrigin(func(w http.ResponseWriter, r *http.Request) {
+		res, err := c.Identity.AcceptInvitation(r.Context(), r.PostFormValue("ticket"), r.PostFormValue("invitation_id"))
+		c.signedIn(w, r, res, err, r.PostFormValue("next"))
+	}))
+	mux.HandleFunc("POST /signin/create-organization", c.sameOrigin(func(w http.ResponseWriter, r *http.Request) {
+		res, err := c.Identity.CreateOrganization(r.Context(), r.PostFormValue("ticket"))
+		c.signedIn(w, r, res, err, r.PostFormValue("next"))
+	}))
+}
+
+// sameOrigin refuses a form posted from another site, as authed does for
+// the forms of a session.
+func (c *console) sameOrigin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := c.origin.Check(r); err != nil {
+			c.fail(w, r, nil, errCrossOrigin)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // chooseData is the page of a person with pending invitations.
 type chooseData struct {
 	Email, Ticket, Next, Selected string
 	Offers                        []domain.InvitationOffer
+}
+
+// Offer is the invitation the sign-in started from, nil when it is not
+// among the pending ones (revoked, expired, or sent to another email).
+func (d chooseData) Offer() *domain.InvitationOffer {
+	for i, o := range d.Offers {
+		if o.ID == d.Selected {
+			return &d.Offers[i]
+		}
+	}
+	return nil
+}
+
+// invitationData is the invitation page: before sign-in, after it (the
+// explicit choice), or in a browser signed in to an organization already.
+type invitationData struct {
+	loginData
+	Choice *chooseData
+	Member *session
 }
 
 type loginData struct {
@@ -68,11 +99,18 @@ func (c *console) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// invitationPage is where an invitation link lands: signing in with the
-// invited email through GitHub accepts it.
+// invitationPage is where an invitation link lands: the invitee signs in
+// with GitHub and comes back here to accept it explicitly. A browser that
+// is signed in already is told why it cannot: an email belongs to one
+// organization.
 func (c *console) invitationPage(w http.ResponseWriter, r *http.Request) {
-	d := loginData{Next: "/org", GitHub: c.SignIn != nil, InvitationID: r.PathValue("id")}
-	if err := c.render(w, r, 0, "invitation", view{Title: "Invitation", Data: d}); err != nil {
+	d := invitationData{loginData: loginData{Next: "/org", GitHub: c.SignIn != nil, InvitationID: r.PathValue("id")}}
+	if d.GitHub {
+		if s, err := c.session(w, r); err == nil {
+			d.Member = s
+		}
+	}
+	if err := c.render(w, r, 0, "invitation", view{Title: "Invitation", S: d.Member, Data: d}); err != nil {
 		c.fail(w, r, nil, err)
 	}
 }
@@ -110,7 +148,11 @@ func (c *console) finishGitHub(w http.ResponseWriter, r *http.Request) {
 		// Signing in never joins an organization by itself: the person
 		// picks an invitation, or an organization of their own.
 		d := chooseData{Email: res.User.Email, Ticket: res.Ticket, Next: localPath(st.Next), Selected: st.InvitationID, Offers: res.Offers}
-		if err := c.render(w, r, 0, "choose", view{Title: "Choose an organization", Data: d}); err != nil {
+		page, v := "choose", view{Title: "Choose an organization", Data: d}
+		if st.InvitationID != "" {
+			page, v = "invitation", view{Title: "Invitation", Data: invitationData{loginData: loginData{InvitationID: st.InvitationID, GitHub: true}, Choice: &d}}
+		}
+		if err := c.render(w, r, 0, page, v); err != nil {
 			c.fail(w, r, nil, err)
 		}
 		return

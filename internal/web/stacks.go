@@ -17,8 +17,10 @@ func (c *console) stackRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return err
 		}
-		return c.render(w, r, 0, "destroy", view{Title: "Destroy " + st.Name, Nav: "stacks", S: s, Data: st})
+		return c.render(w, r, 0, "confirm", view{Title: "Destroy " + st.Name, Nav: "stacks", S: s, Data: destroyConfirm(st)})
 	}))
+	mux.HandleFunc("POST /stacks/{stack}/sync", c.authed(c.syncNow))
+	mux.HandleFunc("GET /stacks/{stack}/kubeconfig", c.authed(c.kubeconfig))
 	for name, do := range map[string]func(*http.Request, *session) (domain.Stack, error){
 		"provision": func(r *http.Request, s *session) (domain.Stack, error) {
 			return c.Stacks.Provision(r.Context(), s.P, r.PathValue("stack"))
@@ -65,6 +67,24 @@ func (c *console) destroy(r *http.Request, s *session) (domain.Stack, error) {
 	return c.Stacks.Destroy(r.Context(), s.P, name)
 }
 
+// destroyConfirm says what a destroy deletes, which depends on the kind.
+func destroyConfirm(st domain.Stack) confirmData {
+	what := "This deletes the stack's cluster, node groups, network and roles in " + st.Region + ". Runs on it stop. It cannot be undone."
+	if st.Kind == domain.StackKubernetes {
+		what = "This deletes the stack's namespaces in the cluster at " + st.Endpoint + ", with everything in them; the cluster itself stays. Runs on it stop. It cannot be undone."
+	}
+	return confirmData{Stack: st.Name, Verb: "destroy", Heading: "Destroy stack " + st.Name, What: what,
+		Action: "/stacks/" + st.Name + "/destroy", Name: st.Name, Label: "the stack's name", Button: "Destroy " + st.Name, Cancel: "/stacks/" + st.Name}
+}
+
+// confirmData is a typed confirmation: the button waits for Name.
+type confirmData struct {
+	Stack, Namespace, Verb string // the crumbs
+	Heading, What          string
+	Action, Name, Label    string
+	Button, Cancel         string
+}
+
 type stackRow struct {
 	domain.Stack
 	Namespaces []string
@@ -92,9 +112,11 @@ func (c *console) stacksPage(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 type stackData struct {
-	Stack      domain.Stack
-	Progress   progressData
-	Namespaces []domain.Namespace
+	Stack       domain.Stack
+	ClusterName string // an aws-eks stack's EKS cluster
+	Progress    progressData
+	Namespaces  []domain.Namespace
+	Sync        *syncData // nil until synced
 }
 
 func (c *console) stackPage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -107,7 +129,14 @@ func (c *console) stackPage(w http.ResponseWriter, r *http.Request, s *session) 
 	if err != nil {
 		return err
 	}
-	return c.render(w, r, 0, "stack", view{Title: "Stack " + p.Stack.Name, Nav: "stacks", S: s, Data: stackData{Stack: p.Stack, Progress: p, Namespaces: nss}})
+	d := stackData{Stack: p.Stack, Progress: p, Namespaces: nss}
+	if p.Stack.Kind == domain.StackAWS {
+		d.ClusterName = domain.EKSClusterName(p.Stack.Name)
+	}
+	if d.Sync, err = c.lastSync(r, s, p.Stack, nss); err != nil {
+		return err
+	}
+	return c.render(w, r, 0, "stack", view{Title: "Stack " + p.Stack.Name, Nav: "stacks", S: s, Data: d})
 }
 
 func (c *console) planPage(w http.ResponseWriter, r *http.Request, s *session) error {

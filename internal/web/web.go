@@ -11,6 +11,7 @@ import (
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/identity"
 	"github.com/orchestera/orchestera/internal/runs"
+	"github.com/orchestera/orchestera/internal/secrets"
 	"github.com/orchestera/orchestera/internal/stacks"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	Stacks      *stacks.Service
 	Runs        *runs.Service
 	Connections *connections.Service
+	Secrets     *secrets.Service
 	// SignIn is GitHub (hosted mode), its redirect URL being
 	// CallbackPath under the public URL; nil in local mode.
 	SignIn domain.SignInProvider
@@ -85,6 +87,8 @@ func (c *console) routes(mux *http.ServeMux) {
 	c.awsRoutes(mux)
 	c.stackRoutes(mux)
 	c.wizardRoutes(mux)
+	c.attachRoutes(mux)
+	c.namespaceRoutes(mux)
 	c.runRoutes(mux)
 	mux.HandleFunc("GET /audit", c.authed(c.auditPage))
 	mux.HandleFunc("/", c.authed(func(w http.ResponseWriter, r *http.Request, s *session) error {

@@ -18,6 +18,9 @@ var wizardSteps = []string{"name", "connection", "verify", "namespaces"}
 
 func (c *console) wizardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /stacks/new", c.authed(func(w http.ResponseWriter, r *http.Request, s *session) error {
+		if !r.URL.Query().Has("step") {
+			return c.newStack(w, r, s)
+		}
 		return c.wizard(w, r, s, wizardFrom(r.URL.Query()), nil)
 	}))
 	mux.HandleFunc("GET /stacks/new/check", c.authed(func(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -39,6 +42,15 @@ func (c *console) wizardRoutes(mux *http.ServeMux) {
 	}))
 }
 
+// newStack is the first choice: a cluster built on AWS (the wizard), or
+// one the organization runs already (attach).
+func (c *console) newStack(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := domain.RequireAdmin(s.P); err != nil {
+		return err
+	}
+	return c.render(w, r, 0, "newstack", view{Title: "Create New Stack", Nav: "new", S: s})
+}
+
 // wizardInput is the answers so far.
 type wizardInput struct {
 	Step                                    string
@@ -54,9 +66,7 @@ func wizardFrom(v url.Values) wizardInput {
 	return in
 }
 
-func (in wizardInput) namespaces() []string {
-	return strings.FieldsFunc(in.NamespaceList, func(r rune) bool { return r == ',' || r == ' ' })
-}
+func (in wizardInput) namespaces() []string { return splitList(in.NamespaceList) }
 
 // Query is the answers as a query string, for links back and forth.
 func (in wizardInput) Query(step string) string {
