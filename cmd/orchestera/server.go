@@ -106,7 +106,7 @@ Hosted mode signs users in with GitHub and is usually run on PostgreSQL.`,
 	f.StringVar(&o.karpenter.Version, "karpenter-version", envOr("ORCHESTERA_KARPENTER_VERSION", "1.8.1"), "the Karpenter chart version (env ORCHESTERA_KARPENTER_VERSION)")
 	f.StringVar(&o.eksKubeconfig, "eks-kubeconfig", os.Getenv("ORCHESTERA_EKS_KUBECONFIG"), "reach every EKS cluster's Kubernetes API through this kubeconfig instead: for AWS emulators, whose clusters have none (env ORCHESTERA_EKS_KUBECONFIG)")
 	f.IntVar(&o.kubeRuns.PerStack, "runs-per-stack", 20, "Kubernetes stacks: runs at once per stack; more wait in pending")
-	f.DurationVar(&o.kubeRuns.TTL, "run-pod-ttl", time.Hour, "Kubernetes stacks: how long an ended run's pods stay, once its logs are kept")
+	f.DurationVar(&o.kubeRuns.TTL, "run-pod-ttl", durationOr("ORCHESTERA_RUN_POD_TTL", time.Hour), "Kubernetes stacks: how long an ended run's pods stay, once its logs are kept (env ORCHESTERA_RUN_POD_TTL)")
 	f.DurationVar(&o.kubeRuns.Unschedulable, "unschedulable-after", 10*time.Minute, "Kubernetes stacks: how long a driver may wait for a node before the run fails unschedulable")
 	f.BoolVar(&o.kubeRuns.LoopbackNode, "loopback-node", os.Getenv("ORCHESTERA_LOOPBACK_NODE") == "1", "clusters are one node on 127.0.0.1 with no pod network, like the test cluster: pods use the host's network (env ORCHESTERA_LOOPBACK_NODE=1)")
 	f.BoolVar(&o.privateClusters, "allow-private-clusters", false, "let hosted mode attach clusters at loopback, link-local or private addresses (local mode always may)")

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -138,14 +137,14 @@ func (e *Executor) Check(_ context.Context, _, _ string, spec domain.RunSpec) er
 	return nil
 }
 
-// OpenLog opens the run's kept log; a run that has not started has none
-// yet.
+// OpenLog opens the run's kept log, empty until the driver writes: a
+// follower of a pending run reads on as it grows.
 func (e *Executor) OpenLog(r domain.Run) (io.ReadCloser, error) {
-	f, err := os.Open(e.logPath(r))
-	if os.IsNotExist(err) {
-		return io.NopCloser(strings.NewReader("")), nil
+	path := e.logPath(r)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
 	}
-	return f, err
+	return os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
 }
 
 func (e *Executor) logPath(r domain.Run) string {

@@ -91,8 +91,12 @@ func driverPod(st domain.Stack, r domain.Run, ps podSettings) *corev1.Pod {
 	if r.Spec.ProjectDigest != "" {
 		env = append(env, corev1.EnvVar{Name: runenv.ProjectArchive, Value: runDir + "/" + archiveKey})
 	}
-	if ps.loopback { // Spark would advertise the host's first address
-		env = append(env, corev1.EnvVar{Name: "SPARK_LOCAL_IP", Value: "127.0.0.1"})
+	if ps.loopback {
+		// Spark would advertise the host's first address; executors sharing
+		// the host must not take one fixed block manager port, nor read
+		// each other's shuffle files as their own host's.
+		env = append(env, corev1.EnvVar{Name: "SPARK_LOCAL_IP", Value: "127.0.0.1"},
+			corev1.EnvVar{Name: "PYSPARK_SUBMIT_ARGS", Value: "--conf spark.blockManager.port=0 --conf spark.shuffle.readHostLocalDisk=false pyspark-shell"})
 	}
 	args := []string{"-m", "orchestera.entrypoints.run", r.Spec.Classpath, "--application-name", r.Spec.ApplicationName}
 	for _, a := range r.Spec.Args {

@@ -88,6 +88,9 @@ def _kubernetes(platform: Platform, instances: int, cores: int, memory: str) -> 
         "spark.driver.bindAddress": "0.0.0.0",
         # Pods that share a node's network (hostNetwork) would fight over 4040.
         "spark.ui.enabled": "false",
+        # Executor pods stay when the session stops, so the platform keeps
+        # their logs; they are owned by the driver pod and go with it.
+        "spark.kubernetes.executor.deleteOnTermination": "false",
     }
     if platform.driver_host:
         conf["spark.driver.host"] = platform.driver_host
