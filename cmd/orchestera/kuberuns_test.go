@@ -1,12 +1,16 @@
 package main_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,6 +145,58 @@ func TestRunsOnKubernetes(t *testing.T) {
 		if again, err := cs.CoreV1().Pods(ns).Get(ctx, pod.Name, metav1.GetOptions{}); err == nil && again.UID != pod.UID {
 			t.Error("the restarted server made a new driver")
 		}
+	})
+
+	t.Run("notebooks", func(t *testing.T) {
+		nbArgs := []string{"--stack", "k8s", "--namespace", ns}
+		cli(t, home, append([]string{"notebook", "start", "explore", "--image", kubetest.SparkImage, "--pull-secrets-from", "pseudonyms"}, nbArgs...)...)
+		start := time.Now()
+		poll.Until(t, "the notebook to be ready", 2*time.Minute, func() error {
+			if out := cli(t, home, append([]string{"notebook", "list", "-o", "json"}, nbArgs...)...); !strings.Contains(out, `"ready": true`) {
+				return errors.New("not ready:\n" + out)
+			}
+			return nil
+		})
+		t.Logf("notebook ready in %s", time.Since(start).Round(time.Millisecond))
+		connect := exec.Command(bin, append([]string{"notebook", "connect", "explore", "--local-port", "0"}, nbArgs...)...)
+		connect.Env = append(os.Environ(), "ORCHESTERA_HOME="+home, "ORCHESTERA_SERVER=")
+		stdout, err := connect.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := connect.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { connect.Process.Kill(); connect.Wait() })
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			t.Fatalf("no URL from notebook connect: %v", err)
+		}
+		u, err := url.Parse(strings.TrimSpace(line))
+		if err != nil || u.Query().Get("token") == "" || u.Query().Get("token") == "dev" {
+			t.Fatalf("notebook connect printed %q", line)
+		}
+		status := func(token string) int {
+			resp, err := http.Get("http://" + u.Host + "/api/status?token=" + token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if code := status(u.Query().Get("token")); code != http.StatusOK {
+			t.Errorf("Jupyter with its token: %d", code)
+		}
+		if code := status("dev"); code != http.StatusForbidden {
+			t.Errorf("Jupyter with a wrong token: %d, want 403", code)
+		}
+		cli(t, home, append([]string{"notebook", "stop", "explore"}, nbArgs...)...)
+		poll.Until(t, "the notebook to go", time.Minute, func() error {
+			if out := cli(t, home, append([]string{"notebook", "list", "-o", "json"}, nbArgs...)...); strings.Contains(out, "explore") {
+				return errors.New("still listed")
+			}
+			return nil
+		})
 	})
 	s.stop(t)
 }

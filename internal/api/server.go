@@ -65,6 +65,7 @@ func New(cfg Config) http.Handler {
 	registerTokens(s)
 	registerStacks(s)
 	registerClusters(s)
+	registerNotebooks(s)
 	registerRuns(s)
 	registerSecrets(s)
 	registerConnections(s)

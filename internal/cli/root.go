@@ -61,7 +61,7 @@ config that 'orchestera login' (or local mode) wrote to $ORCHESTERA_HOME.`,
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(newVersion(o), newLogin(o), newWhoami(o), newOrgs(o), newMembers(o), newInvites(o), newTokens(o),
-		newStacks(o), newNamespaces(o), newDatasources(o), newToken(o), newRun(o), newRuns(o), newSecrets(o), newIAM(o), newConnections(o), newAudit(o), newAWS(o))
+		newStacks(o), newNamespaces(o), newDatasources(o), newToken(o), newRun(o), newRuns(o), newSecrets(o), newIAM(o), newNotebook(o), newConnections(o), newAudit(o), newAWS(o))
 	root.AddCommand(extra...)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletion())

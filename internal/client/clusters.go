@@ -52,3 +52,25 @@ func (c *Client) DeleteDatasource(ctx context.Context, stack, namespace, name st
 	_, err := send[struct{}](ctx, c, http.MethodDelete, nsPath(stack, namespace)+"/datasources/"+url.PathEscape(name), nil)
 	return err
 }
+
+// StartNotebook is POST /v1/stacks/{stack}/namespaces/{namespace}/notebooks.
+func (c *Client) StartNotebook(ctx context.Context, stack, namespace, name, image string, secrets []string) (api.Notebook, error) {
+	return send[api.Notebook](ctx, c, http.MethodPost, nsPath(stack, namespace)+"/notebooks",
+		map[string]any{"name": name, "image": image, "pull_secrets_from": secrets})
+}
+
+// ListNotebooks is GET /v1/stacks/{stack}/namespaces/{namespace}/notebooks.
+func (c *Client) ListNotebooks(ctx context.Context, stack, namespace string) ([]api.Notebook, error) {
+	return get[[]api.Notebook](ctx, c, nsPath(stack, namespace)+"/notebooks")
+}
+
+// StopNotebook is DELETE /v1/stacks/{stack}/namespaces/{namespace}/notebooks/{notebook}.
+func (c *Client) StopNotebook(ctx context.Context, stack, namespace, name string) error {
+	_, err := send[struct{}](ctx, c, http.MethodDelete, nsPath(stack, namespace)+"/notebooks/"+url.PathEscape(name), nil)
+	return err
+}
+
+// ConnectNotebook is POST /v1/stacks/{stack}/namespaces/{namespace}/notebooks/{notebook}/connect.
+func (c *Client) ConnectNotebook(ctx context.Context, stack, namespace, name string) (api.NotebookConnection, error) {
+	return send[api.NotebookConnection](ctx, c, http.MethodPost, nsPath(stack, namespace)+"/notebooks/"+url.PathEscape(name)+"/connect", nil)
+}

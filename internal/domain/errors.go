@@ -74,3 +74,27 @@ func ErrorCode(err error) Code {
 
 // IsNotFound reports whether err is a not-found Error.
 func IsNotFound(err error) bool { return ErrorCode(err) == CodeNotFound }
+
+// ClusterError is a cluster's answer as the user sees it: the domain's
+// code if it has one, else unavailable, with what was being done and the
+// fix. Cluster errors are about the customer's own cluster: showing them
+// leaks nothing of the server's.
+func ClusterError(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	code := ErrorCode(err)
+	if code == CodeInternal {
+		code = CodeUnavailable
+	}
+	fix := FixOf(err)
+	var de *Error
+	if errors.As(err, &de) && code != CodeUnavailable && fix == "" {
+		return err // the domain's own, with its fields
+	}
+	msg := doing + ": " + err.Error()
+	if fix != "" {
+		msg += "; fix: " + fix
+	}
+	return Errorf(code, "%s", msg)
+}

@@ -210,7 +210,7 @@ func (s *Service) executor(stack string, kind domain.StackKind) (domain.Executor
 	if kind == domain.StackLocal {
 		return nil, domain.Errorf(domain.CodeConflict, "stack %q is a local stack, and local stacks run pipelines only on a local-mode server (orchestera server --mode local)", stack)
 	}
-	return nil, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack; only local stacks run pipelines so far", stack, kind)
+	return nil, domain.Errorf(domain.CodeConflict, "stack %q is a %s stack, which this server runs no pipelines on", stack, kind)
 }
 
 func validState(st domain.RunState) bool {

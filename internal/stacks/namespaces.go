@@ -26,7 +26,7 @@ func (s *Service) CreateNamespace(ctx context.Context, p domain.Principal, stack
 	}
 	if np, ok := s.namespaceProvider(st); ok {
 		if err := np.EnsureNamespace(ctx, st, name); err != nil {
-			return domain.Namespace{}, clusterError("bootstrapping namespace "+name+" in the cluster", err)
+			return domain.Namespace{}, domain.ClusterError("bootstrapping namespace "+name+" in the cluster", err)
 		}
 	}
 	ns := domain.Namespace{ID: domain.NewID("ns"), OrgID: p.OrgID, StackID: st.ID, Name: name, CreatedAt: s.Store.Now()}
@@ -59,7 +59,7 @@ func (s *Service) DeleteNamespace(ctx context.Context, p domain.Principal, stack
 	}
 	if np, ok := s.namespaceProvider(st); ok {
 		if err := np.DeleteNamespace(ctx, st, name); err != nil {
-			return clusterError("deleting namespace "+name+" in the cluster", err)
+			return domain.ClusterError("deleting namespace "+name+" in the cluster", err)
 		}
 	}
 	ds, err := s.Store.ListDatasources(ctx, p.OrgID, st.ID)
@@ -113,23 +113,7 @@ func (s *Service) Token(ctx context.Context, p domain.Principal, stack, namespac
 	}
 	t, err := ti.Token(ctx, st, namespace)
 	if err != nil {
-		return t, clusterError("issuing a token", err)
+		return t, domain.ClusterError("issuing a token", err)
 	}
 	return t, nil
-}
-
-// clusterError is a cluster's answer as the user sees it: the domain's
-// code if it has one, else unavailable, with what was being done and the
-// fix. Cluster errors are about the customer's own cluster: showing them
-// leaks nothing of the server's.
-func clusterError(doing string, err error) error {
-	code := domain.ErrorCode(err)
-	if code == domain.CodeInternal {
-		code = domain.CodeUnavailable
-	}
-	msg := doing + ": " + err.Error()
-	if fix := domain.FixOf(err); fix != "" {
-		msg += "; fix: " + fix
-	}
-	return domain.Errorf(code, "%s", msg)
 }

@@ -167,7 +167,7 @@ func (s *Service) Sync(ctx context.Context, p domain.Principal, name string) (do
 	}
 	r, err := s.Syncer.Sync(ctx, st)
 	if err != nil {
-		return r, clusterError("syncing", err)
+		return r, domain.ClusterError("syncing", err)
 	}
 	return r, nil
 }

@@ -301,15 +301,43 @@ build_spark_base() {
 	say "Spark base layer in $(since "$t") ($(du -h "$layer" | cut -f1))"
 }
 
+# The notebook layer: Jupyter (notebook, ipykernel and everything they
+# need, pinned in notebook-requirements.txt) for the image's Python, from
+# PyPI's binary wheels; keyed by a hash of that file.
+notebook_key() {
+	echo "notebook-$(sha256sum <"$root/scripts/kube/notebook-requirements.txt" | cut -c1-12)"
+}
+
+build_notebook_layer() {
+	local base="$1" key layer py t tools_py tmp
+	key="$(notebook_key)"
+	layer="$layers_dir/$key.tar"
+	[[ -f $layer ]] && return 0
+	t=$(now_ms)
+	py="$(cat "$base.python")"
+	tools_py="$(tools_python)"
+	tmp="$(mktemp -d "$kube_dir/tmp.notebook.XXXXXX")"
+	"$tools_py" -m pip install -q --disable-pip-version-check --no-deps --no-compile --only-binary=:all: \
+		--python-version "$py" --implementation cp --abi "cp${py/./}" --platform manylinux2014_x86_64 \
+		--platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 --platform any \
+		--target "$tmp/usr/local/lib/python$py/dist-packages" -r "$root/scripts/kube/notebook-requirements.txt"
+	rm -f "$layers_dir"/notebook-*.tar
+	python3 "$mkoci" layer "$tmp" "$layer"
+	rm -rf "$tmp"
+	say "notebook layer (Jupyter) in $(since "$t") ($(du -h "$layer" | cut -f1))"
+}
+
 build_spark() {
 	build_spark_base
-	local base key out
+	local base key out notebook
 	base="$layers_dir/$(spark_base_key).tar"
+	build_notebook_layer "$base"
+	notebook="$layers_dir/$(notebook_key).tar"
 	key="$(runtime_hash)"
 	out="$images_dir/orchestera-spark-$key.tar"
-	# The archive name holds only the runtime hash; the base layer's key is
-	# recorded beside it, so a new base also makes a new archive.
-	[[ -f $out && "$(cat "$out.base" 2>/dev/null)" == "$(spark_base_key)" ]] && return 0
+	# The archive name holds only the runtime hash; the lower layers' keys
+	# are recorded beside it, so a new one also makes a new archive.
+	[[ -f $out && "$(cat "$out.base" 2>/dev/null)" == "$(spark_base_key) $(notebook_key)" ]] && return 0
 	local t tmp py tools_py spark_home
 	t=$(now_ms)
 	py="$(cat "$base.python")"
@@ -326,11 +354,11 @@ build_spark() {
 		--target "$tmp/layer/usr/local/lib/python$py/dist-packages" "$tmp/src"
 	mkdir -p "$images_dir"
 	rm -f "$images_dir"/orchestera-spark-*.tar "$images_dir"/orchestera-spark-*.tar.base
-	python3 "$mkoci" image "$out" "$SPARK_IMAGE" --layer "$base" --layer "$tmp/layer" \
+	python3 "$mkoci" image "$out" "$SPARK_IMAGE" --layer "$base" --layer "$notebook" --layer "$tmp/layer" \
 		--entrypoint '["/opt/entrypoint.sh"]' --workdir /opt \
 		--env "SPARK_HOME=$spark_home" --env "JAVA_HOME=$JAVA_HOME_IN_IMAGE" \
 		--env PYSPARK_PYTHON=python3 --env PYTHONUNBUFFERED=1
-	spark_base_key >"$out.base"
+	echo "$(spark_base_key) $(notebook_key)" >"$out.base"
 	rm -rf "$tmp"
 	say "Spark image (runtime $key) in $(since "$t")"
 }
