@@ -110,11 +110,18 @@ screenshots: go-check browser-check python-env
 	  $(GO) test -count=1 -run 'TestConsole' ./cmd/orchestera
 
 ## bench: API reads and console pages against a bare net/http handler;
-## local runs against running the same pipeline directly.
-bench: build $(BIN)/hey java-check python-env
+## local runs against running the same pipeline directly; submissions to
+## a Kubernetes stack against raw client-go, and a run on the test node
+## against the same driver pod created directly.
+bench: build $(BIN)/hey java-check python-env kube-env
 	$(GO) run ./bench/api -bin $(BIN)/orchestera -hey $(BIN)/hey
 	$(GO) run ./bench/console -bin $(BIN)/orchestera -hey $(BIN)/hey
 	$(GO) run ./bench/local-run -bin $(BIN)/orchestera -python $(PYTHON)
+	@status=0; trap 'scripts/test-kube.sh stop' EXIT; \
+	  scripts/test-kube.sh start --node >/dev/null && \
+	  $(GO) run ./bench/submit -bin $(BIN)/orchestera -kubeconfig build/kube/kubeconfig && \
+	  $(GO) run ./bench/noderun -bin $(BIN)/orchestera -kubeconfig build/kube/kubeconfig || status=$$?; \
+	  scripts/test-kube.sh stop; trap - EXIT; exit $$status
 
 clean:
 	-scripts/test-kube.sh stop

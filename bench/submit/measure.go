@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/orchestera/orchestera/bench/internal/kubebench"
 )
 
 // seen records when each pod of a namespace first appears in a watch.
@@ -106,7 +108,7 @@ func (b *bench) ours(ctx context.Context, rate float64, round string) (result, e
 		// their creation is measured, on a cluster with a node too.
 		body := map[string]any{"classpath": "bench.jobs.Noop", "application_name": "bench", "image": "localhost/orchestera-spark:test",
 			"resources": map[string]string{"cpu_request": "900"}}
-		resp, err := b.post(ctx, "/v1/stacks/bench/namespaces/"+ns+"/runs", body, map[string]string{"Idempotency-Key": fmt.Sprint(round, i)})
+		resp, err := b.s.Post(ctx, "/v1/stacks/"+kubebench.Stack+"/namespaces/"+ns+"/runs", body, map[string]string{"Idempotency-Key": fmt.Sprint(round, i)})
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -131,7 +133,7 @@ func (b *bench) ours(ctx context.Context, rate float64, round string) (result, e
 // raw creates the same pods with client-go, at the rate, named by round
 // and index.
 func (b *bench) raw(ctx context.Context, rate float64, round string) (result, error) {
-	list, err := b.cs.CoreV1().Pods(b.namespaces[0]).List(ctx, metav1.ListOptions{Limit: 1})
+	list, err := b.cs.CoreV1().Pods(b.s.Namespace+"-burst").List(ctx, metav1.ListOptions{Limit: 1})
 	if err != nil || len(list.Items) == 0 {
 		return result{}, fmt.Errorf("no driver pod to copy: %v", err)
 	}

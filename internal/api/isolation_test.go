@@ -55,11 +55,13 @@ func TestCrossOrganizationIsolation(t *testing.T) {
 		"namespace":     {{"default", project}},
 		"alias":         {{"warehouse", "ALICE_WAREHOUSE_PASSWORD"}},
 		"name":          {{"warehouse", "alice-secret-bucket"}},
+		"notebook":      {{"explore", "alice-notebook"}},
 	}
 	// Writes need a valid body, or they would fail validation before the
 	// organization check and prove nothing.
 	bodies := map[string]any{"runs": runBody(project, "evil"), "namespaces": map[string]any{"name": "evil"}, "connection": map[string]any{"connection_id": conn.ID},
-		"{alias}": map[string]string{"MALLORY_KEY": "x"}, "{name}": map[string]any{"kind": "s3", "bucket": "mallory-bucket"}}
+		"{alias}": map[string]string{"MALLORY_KEY": "x"}, "{name}": map[string]any{"kind": "s3", "bucket": "mallory-bucket"},
+		"notebooks": map[string]any{"name": "evil", "image": "mallory/evil:1"}}
 	snapshot := func() []byte {
 		var b bytes.Buffer
 		for _, p := range []string{"/v1/members", "/v1/invitations", "/v1/tokens", "/v1/organization", "/v1/stacks", "/v1/stacks/local/namespaces", "/v1/stacks/local/namespaces/default/secrets", "/v1/stacks/etl/datasources", "/v1/runs", "/v1/runs/" + run.ID,

@@ -73,6 +73,10 @@ var everyRoute = []string{
 	"GET /v1/stacks/{stack}/datasources",
 	"PUT /v1/stacks/{stack}/namespaces/{namespace}/datasources/{name}",
 	"DELETE /v1/stacks/{stack}/namespaces/{namespace}/datasources/{name}",
+	"POST /v1/stacks/{stack}/namespaces/{namespace}/notebooks",
+	"GET /v1/stacks/{stack}/namespaces/{namespace}/notebooks",
+	"DELETE /v1/stacks/{stack}/namespaces/{namespace}/notebooks/{notebook}",
+	"POST /v1/stacks/{stack}/namespaces/{namespace}/notebooks/{notebook}/connect",
 }
 
 type openAPIDoc struct {

@@ -281,3 +281,22 @@ func must(t *testing.T, err error) {
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// A stack runs at most PerStack runs at once; the others wait in pending
+// and start as slots free up.
+func TestRunsPerStackQueue(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PerStack, c.Unschedulable = 1, time.Hour })
+	s := spec(kubetest.SparkImage)
+	s.PullSecretsFrom, s.Resources = nil, map[string]string{"cpu_request": "900"} // never scheduled
+	first := e.wait(e.submit(s), "the first run to start", func(r domain.Run) bool { return r.State == domain.RunStarting })
+	second := e.submit(s)
+	e.exec.Wake()
+	if n, err := e.store.CountRunsAhead(context.Background(), second); err != nil || n != 1 {
+		t.Fatalf("the second run is queued behind %d (%v), want 1", n, err)
+	}
+	if got, _ := e.store.GetRun(context.Background(), second.OrgID, second.ID); got.State != domain.RunPending {
+		t.Fatalf("the second run is %s while the first is live", got.State)
+	}
+	must(t, e.exec.Cancel(context.Background(), first))
+	e.wait(second, "the second run to start once the first ended", func(r domain.Run) bool { return r.State == domain.RunStarting })
+}
