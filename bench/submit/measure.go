@@ -28,9 +28,9 @@ type seen struct {
 	stop context.CancelFunc // the watch, once all were seen
 }
 
-func (b *bench) watchPods(ctx context.Context, ns string, key func(*corev1.Pod) string) *seen {
+func (b *bench) watchPods(ctx context.Context, ns string, n int, key func(*corev1.Pod) string) *seen {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &seen{at: map[string]time.Time{}, want: b.o.runs, all: make(chan struct{}), stop: cancel}
+	s := &seen{at: map[string]time.Time{}, want: n, all: make(chan struct{}), stop: cancel}
 	f := informers.NewSharedInformerFactoryWithOptions(b.cs, 0, informers.WithNamespace(ns))
 	inf := f.Core().V1().Pods().Informer()
 	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: func(obj any) {
@@ -93,17 +93,17 @@ func parallel(n, c int, rate float64, f func(i int) (time.Time, error)) ([]time.
 	return out, nil
 }
 
-// ours submits the runs through the API, at the rate (0: all at once); a
+// ours submits n runs through the API, at the rate (0: all at once); a
 // run's driver pod carries its id in the orchestera.io/run label.
-func (b *bench) ours(ctx context.Context, rate float64, round string) (result, error) {
+func (b *bench) ours(ctx context.Context, n int, rate float64, round string) (result, error) {
 	ns, err := b.namespace(ctx, round)
 	if err != nil {
 		return result{}, err
 	}
-	s := b.watchPods(ctx, ns, func(p *corev1.Pod) string { return p.Labels["orchestera.io/run"] })
-	ids := make([]string, b.o.runs)
+	s := b.watchPods(ctx, ns, n, func(p *corev1.Pod) string { return p.Labels["orchestera.io/run"] })
+	ids := make([]string, n)
 	start := time.Now()
-	accepted, err := parallel(b.o.runs, b.o.c, rate, func(i int) (time.Time, error) {
+	accepted, err := parallel(n, b.o.c, rate, func(i int) (time.Time, error) {
 		// A CPU request no node has: the drivers stay pending, so only
 		// their creation is measured, on a cluster with a node too.
 		body := map[string]any{"classpath": "bench.jobs.Noop", "application_name": "bench", "image": "localhost/orchestera-spark:test",
@@ -130,23 +130,23 @@ func (b *bench) ours(ctx context.Context, rate float64, round string) (result, e
 	return s.result(start, ids, accepted), nil
 }
 
-// raw creates the same pods with client-go, at the rate, named by round
+// raw creates n such pods with client-go, at the rate, named by round
 // and index.
-func (b *bench) raw(ctx context.Context, rate float64, round string) (result, error) {
+func (b *bench) raw(ctx context.Context, n int, rate float64, round string) (result, error) {
 	list, err := b.cs.CoreV1().Pods(b.s.Namespace+"-burst").List(ctx, metav1.ListOptions{Limit: 1})
 	if err != nil || len(list.Items) == 0 {
 		return result{}, fmt.Errorf("no driver pod to copy: %v", err)
 	}
 	template := list.Items[0]
-	s := b.watchPods(ctx, b.rawNS, func(p *corev1.Pod) string {
+	s := b.watchPods(ctx, b.rawNS, n, func(p *corev1.Pod) string {
 		if !strings.HasPrefix(p.Name, round) {
 			return ""
 		}
 		return p.Name
 	})
-	names := make([]string, b.o.runs)
+	names := make([]string, n)
 	start := time.Now()
-	called, err := parallel(b.o.runs, b.o.c, rate, func(i int) (time.Time, error) {
+	called, err := parallel(n, b.o.c, rate, func(i int) (time.Time, error) {
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprint(round, i), Labels: template.Labels}, Spec: template.Spec}
 		pod.Spec.NodeName, pod.Spec.ServiceAccountName, pod.Spec.DeprecatedServiceAccount, pod.Spec.Volumes = "", "", "", nil
 		c := template.Spec.Containers[0]

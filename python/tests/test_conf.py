@@ -55,6 +55,7 @@ def test_kubernetes_conf_is_the_contract():
         "spark.driver.bindAddress": "0.0.0.0",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        "spark.kubernetes.executor.deleteOnTermination": "false",
         "spark.sql.adaptive.enabled": "True",
     }
     # Secrets reach executors through the pod template's envFrom, never

@@ -483,12 +483,5 @@ func TestSparkOnKubernetes(t *testing.T) {
 	if strings.Contains(log, "Forbidden") {
 		t.Errorf("the driver was refused something by RBAC:\n%s", log)
 	}
-	// Spark deletes its executor pods when it stops (asynchronously).
-	poll.Until(t, "Spark to delete its executor pods", 60*time.Second, func() error {
-		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "spark-role=executor"})
-		if err == nil && len(pods.Items) > 0 {
-			err = fmt.Errorf("%d executor pods left", len(pods.Items))
-		}
-		return err
-	})
+	executorsGoWithDriver(t, cs, ns, driver.Name, len(executors))
 }

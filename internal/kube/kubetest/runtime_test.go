@@ -125,10 +125,26 @@ func TestRuntimeContract(t *testing.T) {
 	if strings.Contains(log, "Forbidden") {
 		t.Errorf("the driver was refused something by RBAC:\n%s", log)
 	}
-	// The driver's Spark deletes its executors when it stops; their owner
-	// reference would otherwise delete them with the driver pod.
-	poll.Until(t, "Spark to delete its executor pods", 60*time.Second, func() error {
-		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "spark-role=executor"})
+	executorsGoWithDriver(t, cs, ns, driver.Name, len(executors))
+}
+
+// executorsGoWithDriver checks that the n executor pods are kept after
+// the run (the runtime tells Spark to, so the platform can copy their
+// logs), and that they go when the driver pod that owns them is deleted.
+func executorsGoWithDriver(t *testing.T, cs *kubernetes.Clientset, ns, driver string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	executors := metav1.ListOptions{LabelSelector: "spark-role=executor"}
+	if pods, err := cs.CoreV1().Pods(ns).List(ctx, executors); err != nil {
+		t.Error(err)
+	} else if len(pods.Items) != n {
+		t.Errorf("%d executor pods after the run, want the %d that ran, kept for their logs", len(pods.Items), n)
+	}
+	if err := cs.CoreV1().Pods(ns).Delete(ctx, driver, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, "the executor pods to go with the driver pod", 60*time.Second, func() error {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, executors)
 		if err == nil && len(pods.Items) > 0 {
 			err = fmt.Errorf("%d executor pods left", len(pods.Items))
 		}
