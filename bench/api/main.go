@@ -14,19 +14,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
+
+	"github.com/orchestera/orchestera/bench/internal/benchkit"
 )
 
 // The goals the summary checks.
@@ -96,11 +95,11 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	defer func() {
-		if serr := srv.stop(); serr != nil && err == nil {
+		if serr := srv.Stop(); serr != nil && err == nil {
 			err = serr
 		}
 	}()
-	if err := srv.waitReady(ctx, o.readyTimeout); err != nil {
+	if err := srv.WaitReady(ctx, o.readyTimeout); err != nil {
 		return err
 	}
 
@@ -108,70 +107,70 @@ func run(ctx context.Context, o options) (err error) {
 	// benefiting from the first or last row of the table.
 	secret := seeded.secrets[rand.IntN(len(seeded.secrets))]
 	auth := "Authorization: Bearer " + secret
-	body, err := whoami(ctx, srv.url, secret)
+	body, err := whoami(ctx, srv.URL, secret)
 	if err != nil {
 		return err
 	}
 	// A few requests first so the idle figure includes what serving needs
 	// (connection buffers, SQLite page cache, lazily built handlers).
 	for range 20 {
-		if _, err := whoami(ctx, srv.url, secret); err != nil {
+		if _, err := whoami(ctx, srv.URL, secret); err != nil {
 			return err
 		}
 	}
-	idleRSS, _, err := srv.memory()
+	idleRSS, _, err := srv.Memory()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("server ready at %s; idle RSS %.1f MB; GET /v1/whoami answers %d bytes\n", srv.url, idleRSS, len(body))
+	fmt.Printf("server ready at %s; idle RSS %.1f MB; GET /v1/whoami answers %d bytes\n", srv.URL, idleRSS, len(body))
 
-	bareURL, closeBare, err := startBare(body)
+	bareURL, closeBare, err := benchkit.StartBare("application/json", "/v1/whoami", body)
 	if err != nil {
 		return err
 	}
 	defer closeBare()
 
-	oursURL := srv.url + "/v1/whoami"
+	oursURL := srv.URL + "/v1/whoami"
 	if o.warmup > 0 {
-		if _, err := runHey(ctx, o.hey, oursURL, o.warmup, o.concurrency, auth); err != nil {
+		if _, err := benchkit.RunHey(ctx, o.hey, oursURL, o.warmup, o.concurrency, auth); err != nil {
 			return err
 		}
-		if _, err := runHey(ctx, o.hey, bareURL, o.warmup, o.concurrency); err != nil {
+		if _, err := benchkit.RunHey(ctx, o.hey, bareURL, o.warmup, o.concurrency); err != nil {
 			return err
 		}
 	}
-	var ours, bare []heyResult
+	var ours, bare []benchkit.Hey
 	for i := range o.rounds {
-		r, err := runHey(ctx, o.hey, oursURL, o.duration, o.concurrency, auth)
+		r, err := benchkit.RunHey(ctx, o.hey, oursURL, o.duration, o.concurrency, auth)
 		if err != nil {
 			return err
 		}
 		ours = append(ours, r)
-		fmt.Printf("round %d  orchestera  %10.1f req/s  p50 %5.2f ms  p99 %5.2f ms\n", i+1, r.rps, r.p50, r.p99)
-		if r, err = runHey(ctx, o.hey, bareURL, o.duration, o.concurrency); err != nil {
+		fmt.Printf("round %d  orchestera  %10.1f req/s  p50 %5.2f ms  p99 %5.2f ms\n", i+1, r.RPS, r.P50, r.P99)
+		if r, err = benchkit.RunHey(ctx, o.hey, bareURL, o.duration, o.concurrency); err != nil {
 			return err
 		}
 		bare = append(bare, r)
-		fmt.Printf("round %d  bare         %10.1f req/s  p50 %5.2f ms  p99 %5.2f ms\n", i+1, r.rps, r.p50, r.p99)
+		fmt.Printf("round %d  bare         %10.1f req/s  p50 %5.2f ms  p99 %5.2f ms\n", i+1, r.RPS, r.P50, r.P99)
 	}
-	loadRSS, peakRSS, err := srv.memory()
+	loadRSS, peakRSS, err := srv.Memory()
 	if err != nil {
 		return err
 	}
 
-	om, bm := medians(ours), medians(bare)
-	ratio := om.rps / bm.rps
+	om, bm := benchkit.Medians(ours), benchkit.Medians(bare)
+	ratio := om.RPS / bm.RPS
 	fmt.Println()
 	fmt.Printf("GET /v1/whoami, hey -c %d -z %s, %d alternating rounds each, medians:\n", o.concurrency, o.duration, o.rounds)
 	fmt.Printf("  %-12s %10s %8s %8s\n", "", "req/s", "p50 ms", "p99 ms")
-	fmt.Printf("  %-12s %10.1f %8.2f %8.2f\n", "orchestera", om.rps, om.p50, om.p99)
-	fmt.Printf("  %-12s %10.1f %8.2f %8.2f\n", "bare", bm.rps, bm.p50, bm.p99)
+	fmt.Printf("  %-12s %10.1f %8.2f %8.2f\n", "orchestera", om.RPS, om.P50, om.P99)
+	fmt.Printf("  %-12s %10.1f %8.2f %8.2f\n", "bare", bm.RPS, bm.P50, bm.P99)
 	fmt.Printf("seed:   %d orgs, %d tokens in %.2fs\n", o.orgs, len(seeded.secrets), seeded.took.Seconds())
 	fmt.Printf("memory: idle RSS %.1f MB, after load %.1f MB, peak %.1f MB\n", idleRSS, loadRSS, peakRSS)
 	fmt.Println("goals:")
 	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("idle RSS ≤ %.0f MB", goalIdleRSS), fmt.Sprintf("%.1f MB", idleRSS), verdict(idleRSS <= goalIdleRSS))
 	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("ratio ≥ %.1f", goalRatio), fmt.Sprintf("%.3f", ratio), verdict(ratio >= goalRatio))
-	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("p99 ≤ %.0f ms", goalP99), fmt.Sprintf("%.2f ms", om.p99), verdict(om.p99 <= goalP99))
+	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("p99 ≤ %.0f ms", goalP99), fmt.Sprintf("%.2f ms", om.P99), verdict(om.P99 <= goalP99))
 	fmt.Printf("api_read_ratio=%.3f\n", ratio)
 	return nil
 }
@@ -198,50 +197,6 @@ func whoami(ctx context.Context, base, secret string) ([]byte, error) {
 		return nil, fmt.Errorf("GET /v1/whoami: %s: %s", resp.Status, b)
 	}
 	return b, nil
-}
-
-// startBare serves body as JSON from this process: the floor our server is
-// measured against, same machine, same client, same payload.
-func startBare(body []byte) (url string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	s := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.Write(body)
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go func() {
-		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "bench/api: bare server:", err)
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/v1/whoami", func() { s.Close() }, nil
-}
-
-// medians takes each metric's median separately: with few rounds one noisy
-// run should not decide the result.
-func medians(rs []heyResult) heyResult {
-	pick := func(f func(heyResult) float64) float64 {
-		v := make([]float64, len(rs))
-		for i, r := range rs {
-			v[i] = f(r)
-		}
-		slices.Sort(v)
-		n := len(v)
-		if n%2 == 1 {
-			return v[n/2]
-		}
-		return (v[n/2-1] + v[n/2]) / 2
-	}
-	return heyResult{
-		rps: pick(func(r heyResult) float64 { return r.rps }),
-		p50: pick(func(r heyResult) float64 { return r.p50 }),
-		p99: pick(func(r heyResult) float64 { return r.p99 }),
-	}
 }
 
 func verdict(ok bool) string {

@@ -14,17 +14,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
+
+	"github.com/orchestera/orchestera/bench/internal/benchkit"
 )
 
 type options struct {
@@ -79,33 +77,33 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	defer func() {
-		if serr := srv.stop(); serr != nil && err == nil {
+		if serr := srv.Stop(); serr != nil && err == nil {
 			err = serr
 		}
 	}()
-	if err := srv.waitReady(ctx, 30*time.Second); err != nil {
+	if err := srv.WaitReady(ctx, 30*time.Second); err != nil {
 		return err
 	}
-	cookie, err := session(srv.url)
+	cookie, err := session(srv.URL)
 	if err != nil {
 		return err
 	}
 	type summary struct {
 		page       string
 		bytes      int
-		ours, bare heyResult
+		ours, bare benchkit.Hey
 	}
 	var sums []summary
 	for _, path := range []string{"/stacks", "/runs"} {
-		body, err := fetch(srv.url+path, cookie)
+		body, err := fetch(srv.URL+path, cookie)
 		if err != nil {
 			return err
 		}
-		bareURL, closeBare, err := startBare(body)
+		bareURL, closeBare, err := benchkit.StartBare("text/html; charset=utf-8", "/", body)
 		if err != nil {
 			return err
 		}
-		ours, bare, err := alternate(ctx, o, srv.url+path, bareURL, cookie)
+		ours, bare, err := alternate(ctx, o, srv.URL+path, bareURL, cookie)
 		closeBare()
 		if err != nil {
 			return err
@@ -115,74 +113,40 @@ func run(ctx context.Context, o options) (err error) {
 	fmt.Printf("\nhey -c %d -z %s, %d alternating rounds each, medians:\n", o.concurrency, o.duration, o.rounds)
 	fmt.Printf("  %-8s %7s  %-10s %9s %8s %8s\n", "page", "bytes", "server", "req/s", "p50 ms", "p99 ms")
 	for _, s := range sums {
-		fmt.Printf("  %-8s %7d  %-10s %9.1f %8.2f %8.2f\n", s.page, s.bytes, "orchestera", s.ours.rps, s.ours.p50, s.ours.p99)
-		fmt.Printf("  %-8s %7s  %-10s %9.1f %8.2f %8.2f\n", "", "", "bare", s.bare.rps, s.bare.p50, s.bare.p99)
+		fmt.Printf("  %-8s %7d  %-10s %9.1f %8.2f %8.2f\n", s.page, s.bytes, "orchestera", s.ours.RPS, s.ours.P50, s.ours.P99)
+		fmt.Printf("  %-8s %7s  %-10s %9.1f %8.2f %8.2f\n", "", "", "bare", s.bare.RPS, s.bare.P50, s.bare.P99)
 	}
 	for _, s := range sums {
-		fmt.Printf("console%s_ratio=%.3f\n", slashToUnderscore(s.page), s.ours.rps/s.bare.rps)
+		fmt.Printf("console%s_ratio=%.3f\n", slashToUnderscore(s.page), s.ours.RPS/s.bare.RPS)
 	}
 	return nil
 }
 
 // alternate measures ours and the bare page in turns.
-func alternate(ctx context.Context, o options, oursURL, bareURL, cookie string) (heyResult, heyResult, error) {
+func alternate(ctx context.Context, o options, oursURL, bareURL, cookie string) (benchkit.Hey, benchkit.Hey, error) {
 	if o.warmup > 0 {
-		if _, err := runHey(ctx, o.hey, oursURL, o.warmup, o.concurrency, cookie); err != nil {
-			return heyResult{}, heyResult{}, err
+		if _, err := benchkit.RunHey(ctx, o.hey, oursURL, o.warmup, o.concurrency, cookie); err != nil {
+			return benchkit.Hey{}, benchkit.Hey{}, err
 		}
-		if _, err := runHey(ctx, o.hey, bareURL, o.warmup, o.concurrency); err != nil {
-			return heyResult{}, heyResult{}, err
+		if _, err := benchkit.RunHey(ctx, o.hey, bareURL, o.warmup, o.concurrency); err != nil {
+			return benchkit.Hey{}, benchkit.Hey{}, err
 		}
 	}
-	var ours, bare []heyResult
+	var ours, bare []benchkit.Hey
 	for i := range o.rounds {
-		r, err := runHey(ctx, o.hey, oursURL, o.duration, o.concurrency, cookie)
+		r, err := benchkit.RunHey(ctx, o.hey, oursURL, o.duration, o.concurrency, cookie)
 		if err != nil {
-			return heyResult{}, heyResult{}, err
+			return benchkit.Hey{}, benchkit.Hey{}, err
 		}
 		ours = append(ours, r)
-		fmt.Printf("round %d  %-40s %9.1f req/s  p50 %6.2f ms  p99 %6.2f ms\n", i+1, oursURL, r.rps, r.p50, r.p99)
-		if r, err = runHey(ctx, o.hey, bareURL, o.duration, o.concurrency); err != nil {
-			return heyResult{}, heyResult{}, err
+		fmt.Printf("round %d  %-40s %9.1f req/s  p50 %6.2f ms  p99 %6.2f ms\n", i+1, oursURL, r.RPS, r.P50, r.P99)
+		if r, err = benchkit.RunHey(ctx, o.hey, bareURL, o.duration, o.concurrency); err != nil {
+			return benchkit.Hey{}, benchkit.Hey{}, err
 		}
 		bare = append(bare, r)
-		fmt.Printf("round %d  %-40s %9.1f req/s  p50 %6.2f ms  p99 %6.2f ms\n", i+1, "bare", r.rps, r.p50, r.p99)
+		fmt.Printf("round %d  %-40s %9.1f req/s  p50 %6.2f ms  p99 %6.2f ms\n", i+1, "bare", r.RPS, r.P50, r.P99)
 	}
-	return medians(ours), medians(bare), nil
-}
-
-// startBare serves body as a static HTML page from this process: the floor
-// the console is measured against.
-func startBare(body []byte) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	s := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(body)
-	}), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "bench/console: bare server:", err)
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/", func() { s.Close() }, nil
-}
-
-func medians(rs []heyResult) heyResult {
-	pick := func(f func(heyResult) float64) float64 {
-		v := make([]float64, len(rs))
-		for i, r := range rs {
-			v[i] = f(r)
-		}
-		slices.Sort(v)
-		if n := len(v); n%2 == 0 {
-			return (v[n/2-1] + v[n/2]) / 2
-		}
-		return v[len(v)/2]
-	}
-	return heyResult{rps: pick(func(r heyResult) float64 { return r.rps }), p50: pick(func(r heyResult) float64 { return r.p50 }), p99: pick(func(r heyResult) float64 { return r.p99 })}
+	return benchkit.Medians(ours), benchkit.Medians(bare), nil
 }
 
 func slashToUnderscore(p string) string {

@@ -1,86 +1,19 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/orchestera/orchestera/bench/internal/benchkit"
 )
 
-// server is a running `orchestera server` in local mode.
-type server struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan error
-}
-
-// startServer runs the binary on home. Its logs go to /dev/null, but the
-// server still formats one access-log line per request, as in production.
-func startServer(bin, home string) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "server", "--listen", addr, "--home", home, "--database-url=", "--log-format", "json", "--verify-every", "0")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ORCHESTERA_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "ORCHESTERA_HOME="+home)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	s := &server{cmd: cmd, url: "http://" + addr, done: make(chan error, 1)}
-	go func() { s.done <- cmd.Wait() }()
-	return s, nil
-}
-
-func (s *server) waitReady(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if resp, err := http.Get(s.url + "/readyz"); err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return fmt.Errorf("server exited before it was ready (%v): %s", err, strings.Join(s.cmd.Args, " "))
-		case <-ctx.Done():
-			return fmt.Errorf("server not ready at %s/readyz: %w", s.url, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-func (s *server) stop() error {
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return err
-	}
-	select {
-	case err := <-s.done:
-		return err
-	case <-time.After(20 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-		return errors.New("server ignored SIGTERM for 20s; killed it")
-	}
+// startServer runs the binary in local mode on home.
+func startServer(bin, home string) (*benchkit.Server, error) {
+	return benchkit.StartServer(bin,
+		[]string{"--home", home, "--database-url=", "--log-format", "json", "--verify-every", "0"},
+		[]string{"ORCHESTERA_HOME=" + home})
 }
 
 // session signs in as a browser on this machine does in local mode, and
