@@ -177,10 +177,10 @@ func TestTheObjectsOfARun(t *testing.T) {
 		t.Errorf("the connections Secret is not mounted (optionally): %+v", pod.Spec.Volumes)
 	}
 
-	cm, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, pod.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The driver is created first, its ConfigMap and service after it.
+	cm := poll.For(t, "the run's ConfigMap", time.Minute, func() (*corev1.ConfigMap, error) {
+		return e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, pod.Name, metav1.GetOptions{})
+	})
 	var tmpl corev1.Pod
 	must(t, yaml.Unmarshal([]byte(cm.Data[templateKey]), &tmpl))
 	if tmpl.Labels[LabelComponent] != "executor" || tmpl.Spec.NodeSelector["dedicated"] != "spark" || len(tmpl.Spec.Containers[0].EnvFrom) != 1 ||
@@ -190,9 +190,11 @@ func TestTheObjectsOfARun(t *testing.T) {
 	if string(cm.BinaryData[archiveKey]) != string(s.ProjectArchive) {
 		t.Errorf("the packed project is not in the ConfigMap")
 	}
-	svc, err := e.cs.CoreV1().Services(e.ns).Get(ctx, pod.Name, metav1.GetOptions{})
-	if err != nil || svc.Spec.ClusterIP != corev1.ClusterIPNone || svc.Spec.Selector[LabelRun] != r.ID {
-		t.Fatalf("headless service: %v %+v", err, svc.Spec)
+	svc := poll.For(t, "the run's service", time.Minute, func() (*corev1.Service, error) {
+		return e.cs.CoreV1().Services(e.ns).Get(ctx, pod.Name, metav1.GetOptions{})
+	})
+	if svc.Spec.ClusterIP != corev1.ClusterIPNone || svc.Spec.Selector[LabelRun] != r.ID {
+		t.Fatalf("headless service: %+v", svc.Spec)
 	}
 	for what, refs := range map[string][]metav1.OwnerReference{"ConfigMap": cm.OwnerReferences, "Service": svc.OwnerReferences} {
 		if len(refs) != 1 || refs[0].UID != pod.UID {
