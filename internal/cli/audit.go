@@ -8,10 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 )
 
-func newAudit(o *Options) *cobra.Command {
+func newAudit(o *clikit.Options) *cobra.Command {
 	audit := &cobra.Command{
 		Use:     "audit",
 		Short:   "The audit log: AWS calls made through your roles and identity actions, with who asked (admin)",
@@ -30,27 +31,27 @@ periodic verification. Entries outlive what they name.`,
 		Example: "  orchestera audit list -o json\n" +
 			"  orchestera audit list --connection conn_ab12cd34ef56gh78 --since 2026-11-29T00:00:00Z --until 2026-11-30T00:00:00Z\n" +
 			"  orchestera audit list --actor usr_ab12cd34ef56gh78 --limit 50 --cursor <next_cursor>",
-		Args: args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
-			if err := inRange("limit", q.Limit, 1, 1000); err != nil {
+		Args: clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+			if err := clikit.InRange("limit", q.Limit, 1, 1000); err != nil {
 				return err
 			}
 			now := time.Now()
 			var err error
-			if q.Since, err = parseTime("since", since, now); err != nil {
+			if q.Since, err = clikit.ParseTime("since", since, now); err != nil {
 				return err
 			}
-			if q.Until, err = parseTime("until", until, now); err != nil {
+			if q.Until, err = clikit.ParseTime("until", until, now); err != nil {
 				return err
 			}
 			p, err := c.Audit(cmd.Context(), q)
 			if err != nil {
-				return flagged(err, map[string]string{"limit": "--limit", "cursor": "--cursor", "until": "--until", "since": "--since"})
+				return clikit.Flagged(err, map[string]string{"limit": "--limit", "cursor": "--cursor", "until": "--until", "since": "--since"})
 			}
-			return o.renderList(p.Items, p.NextCursor, func(w *tabwriter.Writer) {
-				row(w, "AT", "ACTOR", "CONNECTION", "STACK", "OPERATION", "ACTION", "TARGET", "OUTCOME")
+			return o.RenderList(p.Items, p.NextCursor, func(w *tabwriter.Writer) {
+				clikit.Row(w, "AT", "ACTOR", "CONNECTION", "STACK", "OPERATION", "ACTION", "TARGET", "OUTCOME")
 				for _, e := range p.Items {
-					row(w, e.At.Local().Format("2006-01-02 15:04:05"), actor(e.Actor), dash(e.ConnectionID), dash(e.Stack), e.Operation, e.Action, dash(e.Target), e.Outcome)
+					clikit.Row(w, e.At.Local().Format("2006-01-02 15:04:05"), actor(e.Actor), clikit.Dash(e.ConnectionID), clikit.Dash(e.Stack), e.Operation, e.Action, clikit.Dash(e.Target), e.Outcome)
 				}
 				if p.NextCursor != "" {
 					fmt.Fprintf(w, "\nmore: --cursor %s\n", p.NextCursor)
@@ -66,8 +67,8 @@ periodic verification. Entries outlive what they name.`,
 	f.StringVar(&until, "until", "", "only entries before this time (RFC 3339) or this long ago")
 	f.IntVar(&q.Limit, "limit", 100, "entries per page (1-1000)")
 	f.StringVar(&q.Cursor, "cursor", "", "the next page's cursor, from the previous page")
-	list.RegisterFlagCompletionFunc("stack", completeStacks(o))
-	list.RegisterFlagCompletionFunc("connection", completeConnections(o))
+	list.RegisterFlagCompletionFunc("stack", clikit.CompleteStacks(o))
+	list.RegisterFlagCompletionFunc("connection", clikit.CompleteConnections(o))
 	audit.AddCommand(list)
 	return audit
 }

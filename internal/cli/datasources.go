@@ -7,11 +7,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-func newDatasources(o *Options) *cobra.Command {
+func newDatasources(o *clikit.Options) *cobra.Command {
 	var stack, namespace string
 	cmd := &cobra.Command{
 		Use:   "datasources",
@@ -34,14 +35,14 @@ which runs mount read-only (ORCH_CONNECTIONS_FILE).`,
 		Short: "Create or replace a datasource (admin)",
 		Example: `  orchestera datasources put events --stack shared --namespace etl --kind s3 --bucket acme-events --region eu-west-1
   orchestera datasources put lake --stack shared --namespace etl --kind s3 --bucket lake --endpoint https://minio.example.com --secret minio`,
-		Args: args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args: clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			req.Kind = domain.DatasourceKind(kind)
 			d, err := c.PutDatasource(cmd.Context(), stack, namespace, args[0], req)
 			if err != nil {
 				return err
 			}
-			return o.renderDatasources([]api.Datasource{d}, d)
+			return renderDatasources(o, []api.Datasource{d}, d)
 		}),
 	}
 	f := put.Flags()
@@ -60,13 +61,13 @@ which runs mount read-only (ORCH_CONNECTIONS_FILE).`,
 		Use:     "list",
 		Short:   "List a stack's datasources",
 		Example: "  orchestera datasources list --stack shared --namespace etl -o json",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			ds, err := c.ListDatasources(cmd.Context(), stack, namespace)
 			if err != nil {
 				return err
 			}
-			return o.renderDatasources(ds, newPage(ds, ""))
+			return renderDatasources(o, ds, clikit.NewPage(ds, ""))
 		}),
 	}
 	list.Flags().StringVar(&namespace, "namespace", "", "only this namespace's")
@@ -75,12 +76,12 @@ which runs mount read-only (ORCH_CONNECTIONS_FILE).`,
 		Use:     "delete NAME",
 		Short:   "Remove a datasource (admin)",
 		Example: "  orchestera datasources delete events --stack shared --namespace etl",
-		Args:    args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:    clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if err := c.DeleteDatasource(cmd.Context(), stack, namespace, args[0]); err != nil {
 				return err
 			}
-			return o.render(deleted{Kind: "datasource", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+			return o.Render(clikit.Deleted{Kind: "datasource", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "datasource %s removed from namespace %s\n", args[0], namespace)
 			})
 		}),
@@ -91,15 +92,15 @@ which runs mount read-only (ORCH_CONNECTIONS_FILE).`,
 	return cmd
 }
 
-func (o *Options) renderDatasources(rows []api.Datasource, v any) error {
-	return o.render(v, func(w *tabwriter.Writer) {
-		row(w, "NAME", "NAMESPACE", "KIND", "WHERE", "SECRET", "UPDATED")
+func renderDatasources(o *clikit.Options, rows []api.Datasource, v any) error {
+	return o.Render(v, func(w *tabwriter.Writer) {
+		clikit.Row(w, "NAME", "NAMESPACE", "KIND", "WHERE", "SECRET", "UPDATED")
 		for _, d := range rows {
 			where := d.URL
 			if d.Kind == domain.DatasourceS3 {
 				where = "s3a://" + d.Bucket
 			}
-			row(w, d.Name, d.Namespace, d.Kind, where, dash(d.Secret), ago(d.UpdatedAt))
+			clikit.Row(w, d.Name, d.Namespace, d.Kind, where, clikit.Dash(d.Secret), clikit.Ago(d.UpdatedAt))
 		}
 	})
 }

@@ -5,12 +5,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newIAM(o *Options) *cobra.Command {
+func newIAM(o *clikit.Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "iam",
 		Short: "Per-namespace AWS access on aws-eks stacks: an IAM role for a service account (admin)",
@@ -36,8 +37,8 @@ read it.`,
 		Use:     "put --stack S --namespace N --alias A --from-file FILE",
 		Short:   "Check an IAM access document and write it to SSM ('-' for stdin)",
 		Example: "  orchestera iam put --stack prod --namespace etl --alias s3 --from-file s3-access.json",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			st, eks, err := at.eks(cmd.Context(), c)
 			if err != nil {
 				return err
@@ -64,8 +65,8 @@ read it.`,
 		Use:     "list",
 		Short:   "List the IAM accesses the stack's last sync found, with any problem",
 		Example: "  orchestera iam list --stack prod --namespace etl -o json",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			st, err := c.GetStack(cmd.Context(), listAt.stack)
 			if err != nil {
 				return err
@@ -74,7 +75,7 @@ read it.`,
 			if !cmd.Flags().Changed("namespace") {
 				ns = ""
 			}
-			return o.synced(st, domain.SyncIAM, ns)
+			return synced(o, st, domain.SyncIAM, ns)
 		}),
 	}
 	listAt.flags(list, false)
@@ -84,8 +85,8 @@ read it.`,
 		Use:     "delete --stack S --namespace N --alias A",
 		Short:   "Delete an IAM access; the next sync deletes its role",
 		Example: "  orchestera iam delete --stack prod --namespace etl --alias s3",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			st, eks, err := delAt.eks(cmd.Context(), c)
 			if err != nil {
 				return err

@@ -6,10 +6,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-func newInvites(o *Options) *cobra.Command {
+func newInvites(o *clikit.Options) *cobra.Command {
 	invites := &cobra.Command{
 		Use:     "invites",
 		Short:   "Invite people to your organization (admin)",
@@ -24,17 +25,17 @@ that (verified, primary) email and then accepts the invitation explicitly
 (orchestera login asks them); signing in alone never joins an organization.
 An email belongs to one organization only.`,
 		Example: "  orchestera invites create ada@example.com --role admin",
-		Args:    args("EMAIL"),
+		Args:    clikit.Args("EMAIL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
 			inv, err := c.CreateInvitation(cmd.Context(), args[0], domain.Role(role))
 			if err != nil {
-				return flagged(err, map[string]string{"email": "EMAIL", "role": "--role"})
+				return clikit.Flagged(err, map[string]string{"email": "EMAIL", "role": "--role"})
 			}
-			return o.renderInvitations([]api.Invitation{inv}, inv)
+			return renderInvitations(o, []api.Invitation{inv}, inv)
 		},
 	}
 	create.Flags().StringVar(&role, "role", "member", "member or admin")
@@ -43,9 +44,9 @@ An email belongs to one organization only.`,
 		Use:     "list",
 		Short:   "List invitations, newest first",
 		Example: "  orchestera invites list -o yaml",
-		Args:    args(),
+		Args:    clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -53,15 +54,15 @@ An email belongs to one organization only.`,
 			if err != nil {
 				return err
 			}
-			return o.renderInvitations(invs, newPage(invs, ""))
+			return renderInvitations(o, invs, clikit.NewPage(invs, ""))
 		},
 	}, &cobra.Command{
 		Use:     "revoke INVITATION_ID",
 		Short:   "Revoke a pending invitation; repeating it is harmless",
 		Example: "  orchestera invites revoke inv_ab12cd34ef56gh78",
-		Args:    args("INVITATION_ID"),
+		Args:    clikit.Args("INVITATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -69,18 +70,18 @@ An email belongs to one organization only.`,
 			if err != nil {
 				return err
 			}
-			return o.renderInvitations([]api.Invitation{inv}, inv)
+			return renderInvitations(o, []api.Invitation{inv}, inv)
 		},
 	})
 	return invites
 }
 
 // renderInvitations shows rows as a table, or v (one or many) as data.
-func (o *Options) renderInvitations(rows []api.Invitation, v any) error {
-	return o.render(v, func(w *tabwriter.Writer) {
-		row(w, "ID", "EMAIL", "ROLE", "STATE", "CREATED", "EXPIRES")
+func renderInvitations(o *clikit.Options, rows []api.Invitation, v any) error {
+	return o.Render(v, func(w *tabwriter.Writer) {
+		clikit.Row(w, "ID", "EMAIL", "ROLE", "STATE", "CREATED", "EXPIRES")
 		for _, i := range rows {
-			row(w, i.ID, i.Email, i.Role, i.State, ago(i.CreatedAt), i.ExpiresAt.Format("2006-01-02 15:04"))
+			clikit.Row(w, i.ID, i.Email, i.Role, i.State, clikit.Ago(i.CreatedAt), i.ExpiresAt.Format("2006-01-02 15:04"))
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -9,12 +8,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/kubeconfig"
 	"github.com/spf13/cobra"
 )
 
-func newStacksKubeconfig(o *Options) *cobra.Command {
+func newStacksKubeconfig(o *clikit.Options) *cobra.Command {
 	var namespace, file string
 	cmd := &cobra.Command{
 		Use:   "kubeconfig NAME",
@@ -25,11 +25,11 @@ token of the namespace's orchestera-user account (valid for an hour). No
 long-lived credential is written, and the platform's own never leaves it.`,
 		Example: `  orchestera stacks kubeconfig shared --namespace etl --file etl.kubeconfig
   KUBECONFIG=etl.kubeconfig kubectl get pods`,
-		Args:              args("NAME"),
-		ValidArgsFunction: first(completeStacks(o)),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:              clikit.Args("NAME"),
+		ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			stack := args[0]
-			ns, err := onlyNamespace(cmd.Context(), c, stack, namespace)
+			ns, err := clikit.OnlyNamespace(cmd.Context(), c, stack, namespace)
 			if err != nil {
 				return err
 			}
@@ -67,26 +67,7 @@ long-lived credential is written, and the platform's own never leaves it.`,
 	return cmd
 }
 
-// onlyNamespace is the namespace given, or the stack's only one.
-func onlyNamespace(ctx context.Context, c *client.Client, stack, namespace string) (string, error) {
-	if namespace != "" {
-		return namespace, nil
-	}
-	nss, err := c.ListNamespaces(ctx, stack)
-	if err != nil {
-		return "", err
-	}
-	if len(nss) != 1 {
-		var names []string
-		for _, n := range nss {
-			names = append(names, n.Name)
-		}
-		return "", fmt.Errorf("--namespace: stack %s has %d namespaces (%v): name one", stack, len(nss), names)
-	}
-	return nss[0].Name, nil
-}
-
-func newToken(o *Options) *cobra.Command {
+func newToken(o *clikit.Options) *cobra.Command {
 	var stack, namespace string
 	cmd := &cobra.Command{
 		Use:   "token --stack S --namespace N",
@@ -95,8 +76,8 @@ func newToken(o *Options) *cobra.Command {
 ExecCredential kubectl's exec plugins speak. 'orchestera stacks kubeconfig'
 writes kubeconfigs that run it.`,
 		Example: "  orchestera token --stack shared --namespace etl",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			t, err := c.NamespaceToken(cmd.Context(), stack, namespace)
 			if err != nil {
 				return err

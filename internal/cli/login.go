@@ -20,11 +20,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/config"
 )
 
-func newLogin(o *Options) *cobra.Command {
+func newLogin(o *clikit.Options) *cobra.Command {
 	var token, accept string
 	var createOrg bool
 	var timeout time.Duration
@@ -45,12 +46,12 @@ whether to create an organization of your own; --accept-invitation ID and
 		Example: "  orchestera login --server https://orchestera.example.com\n" +
 			"  orchestera login --server https://orchestera.example.com --accept-invitation inv_ab12cd34ef56gh78\n" +
 			"  orchestera login --server http://127.0.0.1:7420 --token orch_...",
-		Args: args(),
+		Args: clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Server == "" {
 				return errors.New("--server is required: the URL of the Orchestera server to log in to")
 			}
-			server, err := serverURL("--server", o.Server)
+			server, err := clikit.ServerURL("--server", o.Server)
 			if err != nil {
 				return err
 			}
@@ -77,7 +78,7 @@ whether to create an organization of your own; --accept-invitation ID and
 				Server string     `json:"server"`
 				Whoami api.Whoami `json:"whoami"`
 			}{server, me}
-			return o.render(out, func(w *tabwriter.Writer) {
+			return o.Render(out, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "Logged in to %s as %s (%s in organization %s).\n", server, me.User.Email, me.Role, me.Organization.Name)
 			})
 		},
@@ -96,7 +97,7 @@ type callbackResult struct{ token, ticket string }
 // browserLogin waits on a loopback port for the server to hand back a token
 // after GitHub sign-in. The callback URL carries a random state; a request
 // without it is refused, so another local process cannot plant a token.
-func browserLogin(ctx context.Context, o *Options, server string, timeout time.Duration, ch choice) (string, error) {
+func browserLogin(ctx context.Context, o *clikit.Options, server string, timeout time.Duration, ch choice) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("listening for the sign-in callback: %w", err)
@@ -201,7 +202,7 @@ func (ch choice) decide(ctx context.Context, c *client.Client, ticket string) (s
 		done, err = c.AcceptInvitation(ctx, ticket, accept, "cli-login")
 	}
 	if err != nil {
-		return "", flagged(err, map[string]string{"invitation_id": "--accept-invitation"})
+		return "", clikit.Flagged(err, map[string]string{"invitation_id": "--accept-invitation"})
 	}
 	return done.Token, nil
 }

@@ -5,9 +5,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 )
 
-func newMembers(o *Options) *cobra.Command {
+func newMembers(o *clikit.Options) *cobra.Command {
 	members := &cobra.Command{
 		Use:     "members",
 		Short:   "List and remove the members of your organization",
@@ -17,9 +19,9 @@ func newMembers(o *Options) *cobra.Command {
 		Use:     "list",
 		Short:   "List members",
 		Example: "  orchestera members list -o json",
-		Args:    args(),
+		Args:    clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -27,10 +29,10 @@ func newMembers(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.renderList(ms, "", func(w *tabwriter.Writer) {
-				row(w, "USER", "EMAIL", "NAME", "ROLE", "JOINED")
+			return o.RenderList(ms, "", func(w *tabwriter.Writer) {
+				clikit.Row(w, "USER", "EMAIL", "NAME", "ROLE", "JOINED")
 				for _, m := range ms {
-					row(w, m.UserID, m.Email, m.Name, m.Role, ago(m.JoinedAt))
+					clikit.Row(w, m.UserID, m.Email, m.Name, m.Role, clikit.Ago(m.JoinedAt))
 				}
 			})
 		},
@@ -38,16 +40,16 @@ func newMembers(o *Options) *cobra.Command {
 		Use:     "remove USER_ID",
 		Short:   "Remove a member and revoke their tokens (admin)",
 		Example: "  orchestera members remove usr_ab12cd34ef56gh78\n  orchestera members remove usr_ab12cd34ef56gh78 -o json",
-		Args:    args("USER_ID"),
+		Args:    clikit.Args("USER_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
 			if err := c.RemoveMember(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			return o.render(deleted{Kind: "member", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+			return o.Render(clikit.Deleted{Kind: "member", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "removed %s and revoked their tokens\n", args[0])
 			})
 		},

@@ -4,9 +4,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 )
 
-func newOrgs(o *Options) *cobra.Command {
+func newOrgs(o *clikit.Options) *cobra.Command {
 	orgs := &cobra.Command{
 		Use:     "orgs",
 		Short:   "Your organization",
@@ -16,9 +18,9 @@ func newOrgs(o *Options) *cobra.Command {
 		Use:     "get",
 		Short:   "Show your organization",
 		Example: "  orchestera orgs get -o json",
-		Args:    args(),
+		Args:    clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -26,9 +28,9 @@ func newOrgs(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.render(org, func(w *tabwriter.Writer) {
-				row(w, "ID", "NAME", "CREATED")
-				row(w, org.ID, org.Name, ago(org.CreatedAt))
+			return o.Render(org, func(w *tabwriter.Writer) {
+				clikit.Row(w, "ID", "NAME", "CREATED")
+				clikit.Row(w, org.ID, org.Name, clikit.Ago(org.CreatedAt))
 			})
 		},
 	})

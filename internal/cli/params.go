@@ -11,6 +11,7 @@ import (
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/aws/onboard"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -45,9 +46,9 @@ func (p *paramTarget) eks(ctx context.Context, c *client.Client) (api.Stack, boo
 }
 
 // put writes the parameter and says where and what happens next.
-func (p *paramTarget) put(cmd *cobra.Command, o *Options, st api.Stack, kind, value string) error {
+func (p *paramTarget) put(cmd *cobra.Command, o *clikit.Options, st api.Stack, kind, value string) error {
 	if err := domain.ValidateSecretAlias(p.alias); err != nil {
-		return flagged(err, map[string]string{"alias": "--alias"})
+		return clikit.Flagged(err, map[string]string{"alias": "--alias"})
 	}
 	aws, err := onboard.Connect(cmd.Context(), onboard.Options{Profile: p.profile, Region: st.Region})
 	if err != nil {
@@ -57,11 +58,11 @@ func (p *paramTarget) put(cmd *cobra.Command, o *Options, st api.Stack, kind, va
 	if err != nil {
 		return err
 	}
-	return o.renderParam(path, "written", st.Name)
+	return renderParam(o, path, "written", st.Name)
 }
 
 // remove deletes the parameter.
-func (p *paramTarget) remove(cmd *cobra.Command, o *Options, st api.Stack, kind string) error {
+func (p *paramTarget) remove(cmd *cobra.Command, o *clikit.Options, st api.Stack, kind string) error {
 	aws, err := onboard.Connect(cmd.Context(), onboard.Options{Profile: p.profile, Region: st.Region})
 	if err != nil {
 		return err
@@ -70,22 +71,22 @@ func (p *paramTarget) remove(cmd *cobra.Command, o *Options, st api.Stack, kind 
 	if err != nil {
 		return err
 	}
-	return o.renderParam(path, "deleted", st.Name)
+	return renderParam(o, path, "deleted", st.Name)
 }
 
-func (o *Options) renderParam(path, what, stack string) error {
+func renderParam(o *clikit.Options, path, what, stack string) error {
 	out := struct {
 		Parameter string `json:"parameter"`
 		Status    string `json:"status"`
 	}{path, what}
-	return o.render(out, func(w *tabwriter.Writer) {
+	return o.Render(out, func(w *tabwriter.Writer) {
 		fmt.Fprintf(w, "%s %s; the stack's next sync applies it (now: orchestera stacks sync %s)\n", what, path, stack)
 	})
 }
 
 // synced lists the stack's last sync of one kind of source, for a
 // namespace: what aws-eks stacks can show of their parameters.
-func (o *Options) synced(st api.Stack, kind domain.SyncKind, namespace string) error {
+func synced(o *clikit.Options, st api.Stack, kind domain.SyncKind, namespace string) error {
 	var items []domain.SyncItem
 	if st.Sync != nil {
 		for _, it := range st.Sync.Items {
@@ -94,10 +95,10 @@ func (o *Options) synced(st api.Stack, kind domain.SyncKind, namespace string) e
 			}
 		}
 	}
-	return o.renderList(items, "", func(w *tabwriter.Writer) {
-		row(w, "NAMESPACE", "ALIAS", "PARAMETER", "STATUS")
+	return o.RenderList(items, "", func(w *tabwriter.Writer) {
+		clikit.Row(w, "NAMESPACE", "ALIAS", "PARAMETER", "STATUS")
 		for _, it := range items {
-			row(w, it.Namespace, it.Alias, it.Source, dash(it.Problem))
+			clikit.Row(w, it.Namespace, it.Alias, it.Source, clikit.Dash(it.Problem))
 		}
 		if st.Sync == nil {
 			fmt.Fprintf(w, "stack %s has not been synced yet\n", st.Name)

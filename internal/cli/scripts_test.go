@@ -18,6 +18,7 @@ import (
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/api/apitest"
 	"github.com/orchestera/orchestera/internal/cli"
+	"github.com/orchestera/orchestera/internal/cli/clitest"
 	"github.com/orchestera/orchestera/internal/config"
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
@@ -29,26 +30,6 @@ import (
 // JSON shape, errors that name what the user typed. Outputs are compared
 // with golden files (go test -update rewrites them) after what changes
 // from run to run (ids, times, paths, ports) is replaced.
-
-// result is one CLI invocation through cli.Execute, as main runs it.
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-func execute(t *testing.T, home string, stdin io.Reader, args ...string) result {
-	t.Helper()
-	root := cli.NewRoot()
-	root.SetArgs(append([]string{"--home", home}, args...))
-	out, errb := &apitest.Buffer{}, &apitest.Buffer{}
-	root.SetOut(out)
-	root.SetErr(errb)
-	if stdin != nil {
-		root.SetIn(stdin)
-	}
-	code := cli.Execute(root)
-	return result{out.String(), errb.String(), code}
-}
 
 var (
 	idPattern     = regexp.MustCompile(`\b(usr|org|tok|inv|run|conn|aud|req|key|evt|ver)_[0-9a-z]{26}\b`)
@@ -73,18 +54,18 @@ func normalize(s string, paths ...string) string {
 }
 
 // seeded is a server whose lists all have something in them.
-func seeded(t *testing.T) (server, string, string) {
+func seeded(t *testing.T) (clitest.Server, string, string) {
 	t.Helper()
-	s := newServer(t)
-	home := homeFor(t, s)
+	s := clitest.NewServer(t)
+	home := clitest.HomeFor(t, s)
 	project := t.TempDir()
 	for _, args := range [][]string{
 		{"invites", "create", "ada@example.com"},
 		{"connections", "create", "--role-arn", "arn:aws:iam::123456789012:role/OrchesteraAccessRole"},
 		{"run", "--detach", "--classpath", "example.spark.application.HelloWorld", "--application-name", "hello", "--project", project},
 	} {
-		if r := execute(t, home, nil, args...); r.code != 0 {
-			t.Fatalf("%v: %d %s", args, r.code, r.stderr)
+		if r := clitest.Execute(t, home, nil, args...); r.Code != 0 {
+			t.Fatalf("%v: %d %s", args, r.Code, r.Stderr)
 		}
 	}
 	return s, home, project
@@ -93,7 +74,7 @@ func seeded(t *testing.T) (server, string, string) {
 func connectionID(t *testing.T, home string) string {
 	t.Helper()
 	var p struct{ Items []api.Connection }
-	if err := json.Unmarshal([]byte(execute(t, home, nil, "connections", "list", "-o", "json").stdout), &p); err != nil || len(p.Items) == 0 {
+	if err := json.Unmarshal([]byte(clitest.Execute(t, home, nil, "connections", "list", "-o", "json").Stdout), &p); err != nil || len(p.Items) == 0 {
 		t.Fatalf("connections: %+v, %v", p, err)
 	}
 	return p.Items[0].ID
@@ -106,44 +87,44 @@ func TestEveryListPrintsOneJSONShape(t *testing.T) {
 	s, home, project := seeded(t)
 	s.Verifier.Set(domain.Check{Name: "assume_role", Status: domain.CheckPass, Evidence: "assumed"})
 	conn := connectionID(t, home)
-	if r := execute(t, home, nil, "connections", "verify", conn); r.code != 0 {
-		t.Fatalf("verify: %s", r.stderr)
+	if r := clitest.Execute(t, home, nil, "connections", "verify", conn); r.Code != 0 {
+		t.Fatalf("verify: %s", r.Stderr)
 	}
 	var b strings.Builder
 	for _, args := range [][]string{
 		{"members", "list"}, {"invites", "list"}, {"tokens", "list"}, {"stacks", "list"}, {"stacks", "events", "local"},
 		{"namespaces", "list"}, {"runs", "list"}, {"connections", "list"}, {"connections", "events", conn}, {"audit", "list", "--limit", "3"},
 	} {
-		r := execute(t, home, nil, append(args, "-o", "json")...)
+		r := clitest.Execute(t, home, nil, append(args, "-o", "json")...)
 		var shape map[string]json.RawMessage
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &shape) != nil || len(shape["items"]) == 0 || shape["items"][0] != '[' {
-			t.Fatalf("%v -o json: exit %d, not {\"items\": [...]}:\n%s%s", args, r.code, r.stdout, r.stderr)
+		if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &shape) != nil || len(shape["items"]) == 0 || shape["items"][0] != '[' {
+			t.Fatalf("%v -o json: exit %d, not {\"items\": [...]}:\n%s%s", args, r.Code, r.Stdout, r.Stderr)
 		}
 		for k := range shape {
 			if k != "items" && k != "next_cursor" {
 				t.Errorf("%v -o json has a key %q besides items and next_cursor", args, k)
 			}
 		}
-		yml := execute(t, home, nil, append(args, "-o", "yaml")...)
-		if !strings.HasPrefix(yml.stdout, "items:") {
-			t.Errorf("%v -o yaml does not start with items: %q", args, yml.stdout)
+		yml := clitest.Execute(t, home, nil, append(args, "-o", "yaml")...)
+		if !strings.HasPrefix(yml.Stdout, "items:") {
+			t.Errorf("%v -o yaml does not start with items: %q", args, yml.Stdout)
 		}
-		fmt.Fprintf(&b, "$ orchestera %s -o json\n%s\n", strings.Join(args, " "), r.stdout)
+		fmt.Fprintf(&b, "$ orchestera %s -o json\n%s\n", strings.Join(args, " "), r.Stdout)
 	}
 	golden.Equal(t, filepath.Join("testdata", "list-shapes.golden"), []byte(normalize(b.String(), project)))
 
 	// A page with more after it says where to go on.
-	r := execute(t, home, nil, "audit", "list", "--limit", "1", "-o", "json")
+	r := clitest.Execute(t, home, nil, "audit", "list", "--limit", "1", "-o", "json")
 	var p struct {
 		Items      []api.AuditEntry `json:"items"`
 		NextCursor string           `json:"next_cursor"`
 	}
-	if json.Unmarshal([]byte(r.stdout), &p); len(p.Items) != 1 || p.NextCursor == "" {
-		t.Fatalf("first page: %s", r.stdout)
+	if json.Unmarshal([]byte(r.Stdout), &p); len(p.Items) != 1 || p.NextCursor == "" {
+		t.Fatalf("first page: %s", r.Stdout)
 	}
-	next := execute(t, home, nil, "audit", "list", "--limit", "1", "--cursor", p.NextCursor, "-o", "json")
-	if next.code != 0 || strings.Contains(next.stdout, p.Items[0].ID) {
-		t.Fatalf("second page repeats the first: %s", next.stdout)
+	next := clitest.Execute(t, home, nil, "audit", "list", "--limit", "1", "--cursor", p.NextCursor, "-o", "json")
+	if next.Code != 0 || strings.Contains(next.Stdout, p.Items[0].ID) {
+		t.Fatalf("second page repeats the first: %s", next.Stdout)
 	}
 }
 
@@ -160,16 +141,16 @@ func TestWriteCommandsHonourOutput(t *testing.T) {
 		{[]string{"connections", "delete", conn}, `"kind": "connection"`},
 		{[]string{"tokens", "create", "ci"}, `"secret": "orch_`},
 		{[]string{"invites", "create", "bob@example.com"}, `"state": "pending"`},
-		{[]string{"login", "--server", s.url, "--token", s.token}, `"server": "` + s.url},
+		{[]string{"login", "--server", s.URL, "--token", s.Token}, `"server": "` + s.URL},
 	} {
-		r := execute(t, home, nil, append(c.args, "-o", "json")...)
-		if r.code != 0 || !json.Valid([]byte(r.stdout)) || !strings.Contains(r.stdout, c.want) {
-			t.Errorf("%v -o json: exit %d, stdout %q, stderr %q", c.args, r.code, r.stdout, r.stderr)
+		r := clitest.Execute(t, home, nil, append(c.args, "-o", "json")...)
+		if r.Code != 0 || !json.Valid([]byte(r.Stdout)) || !strings.Contains(r.Stdout, c.want) {
+			t.Errorf("%v -o json: exit %d, stdout %q, stderr %q", c.args, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 	// A member, removed with -o json.
 	ctx := context.Background()
-	p, _ := s.Identity.Authenticate(ctx, s.token)
+	p, _ := s.Identity.Authenticate(ctx, s.Token)
 	u := domain.User{ID: domain.NewID("usr"), Email: "bob@example.com", Name: "Bob", CreatedAt: s.Store.Now()}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -177,8 +158,8 @@ func TestWriteCommandsHonourOutput(t *testing.T) {
 	if err := s.Store.AddMember(ctx, domain.Membership{OrgID: p.OrgID, UserID: u.ID, Role: domain.RoleMember, CreatedAt: u.CreatedAt}); err != nil {
 		t.Fatal(err)
 	}
-	if r := execute(t, home, nil, "members", "remove", u.ID, "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"id": "`+u.ID+`"`) {
-		t.Fatalf("members remove -o json: %d %q %q", r.code, r.stdout, r.stderr)
+	if r := clitest.Execute(t, home, nil, "members", "remove", u.ID, "-o", "json"); r.Code != 0 || !strings.Contains(r.Stdout, `"id": "`+u.ID+`"`) {
+		t.Fatalf("members remove -o json: %d %q %q", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
@@ -188,8 +169,8 @@ func TestWriteCommandsHonourOutput(t *testing.T) {
 // `completion tcsh` exited 0, 0 counts and limits became defaults,
 // --timeout 1.5s became 1s and server errors named API fields.
 func TestErrorsAScriptCanTrust(t *testing.T) {
-	s := newServer(t)
-	home := homeFor(t, s)
+	s := clitest.NewServer(t)
+	home := clitest.HomeFor(t, s)
 	project := t.TempDir()
 	run := []string{"run", "--detach", "--classpath", "a.B", "--application-name", "x", "--project", project}
 	var b strings.Builder
@@ -216,22 +197,22 @@ func TestErrorsAScriptCanTrust(t *testing.T) {
 		{"stacks", "create", "etl", "--connection", "conn_x", "--spark-cpu-limit", "-1"},
 		{"invites", "create", "not-an-email"},
 		{"tokens", "create", "a/b"},
-		{"login", "--server", s.url, "--timeout", "0s"},
+		{"login", "--server", s.URL, "--timeout", "0s"},
 		{"--server", "orchestera.example.com:7420", "whoami"},
 		{"--server", "ftp://127.0.0.1:1", "whoami"},
 	} {
-		r := execute(t, home, nil, args...)
-		if r.code == 0 {
-			t.Errorf("%q exited 0:\n%s%s", args, r.stdout, r.stderr)
+		r := clitest.Execute(t, home, nil, args...)
+		if r.Code == 0 {
+			t.Errorf("%q exited 0:\n%s%s", args, r.Stdout, r.Stderr)
 		}
-		fmt.Fprintf(&b, "$ orchestera %s\nexit %d\n%s\n", strings.Join(quoted(args), " "), r.code, r.stderr)
+		fmt.Fprintf(&b, "$ orchestera %s\nexit %d\n%s\n", strings.Join(quoted(args), " "), r.Code, r.Stderr)
 	}
 	golden.Equal(t, filepath.Join("testdata", "errors.golden"), []byte(normalize(b.String(), project, s.RunsHome)))
-	if r := execute(t, home, nil, "runs", "list", "-o", "json"); !strings.Contains(r.stdout, `"items": []`) {
-		t.Fatalf("refused commands created runs: %s", r.stdout)
+	if r := clitest.Execute(t, home, nil, "runs", "list", "-o", "json"); !strings.Contains(r.Stdout, `"items": []`) {
+		t.Fatalf("refused commands created runs: %s", r.Stdout)
 	}
-	if r := execute(t, home, nil, "runs"); r.code != 0 || !strings.Contains(r.stdout, "Available Commands") {
-		t.Fatalf("a group without a subcommand shows its help: %d %s", r.code, r.stderr)
+	if r := clitest.Execute(t, home, nil, "runs"); r.Code != 0 || !strings.Contains(r.Stdout, "Available Commands") {
+		t.Fatalf("a group without a subcommand shows its help: %d %s", r.Code, r.Stderr)
 	}
 }
 
@@ -250,16 +231,16 @@ func quoted(args []string) []string {
 // loopback and explained elsewhere; localhost and 127.0.0.1 are the same
 // server, so the saved token is sent to either.
 func TestServerURLs(t *testing.T) {
-	s := newServer(t)
-	home := homeFor(t, s)
-	u, _ := url.Parse(s.url)
+	s := clitest.NewServer(t)
+	home := clitest.HomeFor(t, s)
+	u, _ := url.Parse(s.URL)
 	for _, server := range []string{u.Host, "localhost:" + u.Port(), "http://localhost:" + u.Port() + "/"} {
-		if r := execute(t, home, nil, "--server", server, "whoami", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"personal"`) {
-			t.Errorf("--server %s: %d %s", server, r.code, r.stderr)
+		if r := clitest.Execute(t, home, nil, "--server", server, "whoami", "-o", "json"); r.Code != 0 || !strings.Contains(r.Stdout, `"personal"`) {
+			t.Errorf("--server %s: %d %s", server, r.Code, r.Stderr)
 		}
 	}
 	// The token still never goes to another server.
-	if r := execute(t, home, nil, "--server", "http://127.0.0.2:"+u.Port(), "whoami"); r.code == 0 {
+	if r := clitest.Execute(t, home, nil, "--server", "http://127.0.0.2:"+u.Port(), "whoami"); r.Code == 0 {
 		t.Error("the saved token went to another address")
 	}
 }
@@ -268,13 +249,13 @@ func TestServerURLs(t *testing.T) {
 // a waiting login a token of the attacker's organization by calling its
 // loopback port; only the callback with the login's random state counts.
 func TestLoginRefusesACallbackWithoutItsState(t *testing.T) {
-	s := newServer(t)
+	s := clitest.NewServer(t)
 	s.GitHub.SignInAs(githubtest.User{ID: 5, Login: "grace", Name: "Grace", Email: "grace@example.com", Verified: true})
 	home := t.TempDir()
 	out := &apitest.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- runTo(out, home, "login", "--server", s.url, "--timeout", "30s") }()
-	link := printedLink(t, out, s.url)
+	go func() { done <- clitest.RunTo(out, home, "login", "--server", s.URL, "--timeout", "30s") }()
+	link := printedLink(t, out, s.URL)
 	u, _ := url.Parse(link)
 	callback, _ := url.Parse(u.Query().Get("cli_redirect"))
 	if callback.Query().Get("state") == "" {
@@ -282,7 +263,7 @@ func TestLoginRefusesACallbackWithoutItsState(t *testing.T) {
 	}
 	// The attacker knows the port (it is on the command line of nothing, but
 	// ports are few), not the state.
-	for _, forged := range []string{"/callback?token=" + s.token, "/callback?token=" + s.token + "&state=guess"} {
+	for _, forged := range []string{"/callback?token=" + s.Token, "/callback?token=" + s.Token + "&state=guess"} {
 		resp, err := http.Get("http://" + callback.Host + forged)
 		if err != nil {
 			t.Fatal(err)
@@ -302,10 +283,10 @@ func TestLoginRefusesACallbackWithoutItsState(t *testing.T) {
 // TestLoginAsksBeforeJoiningAnOrganization: a sign-in with a pending
 // invitation shows it and joins only on the user's explicit choice.
 func TestLoginAsksBeforeJoiningAnOrganization(t *testing.T) {
-	s := newServer(t)
-	adminHome := homeFor(t, s)
-	if r := execute(t, adminHome, nil, "invites", "create", "grace@example.com", "--role", "member"); r.code != 0 {
-		t.Fatal(r.stderr)
+	s := clitest.NewServer(t)
+	adminHome := clitest.HomeFor(t, s)
+	if r := clitest.Execute(t, adminHome, nil, "invites", "create", "grace@example.com", "--role", "member"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	for i, c := range []struct {
 		args  []string
@@ -318,12 +299,12 @@ func TestLoginAsksBeforeJoiningAnOrganization(t *testing.T) {
 	} {
 		home := t.TempDir()
 		email := fmt.Sprintf("grace%d@example.com", i)
-		if r := execute(t, adminHome, nil, "invites", "create", email); r.code != 0 {
-			t.Fatal(r.stderr)
+		if r := clitest.Execute(t, adminHome, nil, "invites", "create", email); r.Code != 0 {
+			t.Fatal(r.Stderr)
 		}
 		var invs struct{ Items []api.Invitation }
-		json.Unmarshal([]byte(execute(t, adminHome, nil, "invites", "list", "-o", "json").stdout), &invs)
-		args := append([]string{"login", "--server", s.url, "--timeout", "30s"}, c.args...)
+		json.Unmarshal([]byte(clitest.Execute(t, adminHome, nil, "invites", "list", "-o", "json").Stdout), &invs)
+		args := append([]string{"login", "--server", s.URL, "--timeout", "30s"}, c.args...)
 		if len(c.args) == 2 && c.args[1] == "" {
 			args[len(args)-1] = invs.Items[0].ID
 		}
@@ -338,7 +319,7 @@ func TestLoginAsksBeforeJoiningAnOrganization(t *testing.T) {
 			root.SetIn(strings.NewReader(c.stdin))
 			done <- root.ExecuteContext(context.Background())
 		}()
-		browse(t, printedLink(t, out, s.url))
+		browse(t, printedLink(t, out, s.URL))
 		waitDone(t, done)
 		if !strings.Contains(out.String(), "is invited to:") || !strings.Contains(out.String(), "personal as member, invited by admin@localhost.localdomain") {
 			t.Errorf("case %d: the offer was not shown:\n%s", i, out.String())
@@ -354,13 +335,13 @@ func TestLoginAsksBeforeJoiningAnOrganization(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		root := cli.NewRoot()
-		root.SetArgs([]string{"--home", home, "login", "--server", s.url, "--timeout", "30s"})
+		root.SetArgs([]string{"--home", home, "login", "--server", s.URL, "--timeout", "30s"})
 		root.SetOut(out)
 		root.SetErr(out)
 		root.SetIn(strings.NewReader(""))
 		done <- root.ExecuteContext(context.Background())
 	}()
-	browse(t, printedLink(t, out, s.url))
+	browse(t, printedLink(t, out, s.URL))
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "no choice made, nothing joined") {
 		t.Fatalf("login without a choice: %v\n%s", err, out.String())
 	}
@@ -412,7 +393,7 @@ func waitDone(t *testing.T, done chan error) {
 func TestCompletionAsksTheServer(t *testing.T) {
 	_, home, _ := seeded(t)
 	var runs struct{ Items []api.Run }
-	json.Unmarshal([]byte(execute(t, home, nil, "runs", "list", "-o", "json").stdout), &runs)
+	json.Unmarshal([]byte(clitest.Execute(t, home, nil, "runs", "list", "-o", "json").Stdout), &runs)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -423,8 +404,8 @@ func TestCompletionAsksTheServer(t *testing.T) {
 		{[]string{"__complete", "runs", "list", "--state", ""}, "succeeded"},
 		{[]string{"__complete", "completion", ""}, "powershell"},
 	} {
-		if r := execute(t, home, nil, c.args...); !strings.Contains(r.stdout, c.want) {
-			t.Errorf("%v completes %q, want %q", c.args, r.stdout, c.want)
+		if r := clitest.Execute(t, home, nil, c.args...); !strings.Contains(r.Stdout, c.want) {
+			t.Errorf("%v completes %q, want %q", c.args, r.Stdout, c.want)
 		}
 	}
 }
@@ -432,13 +413,13 @@ func TestCompletionAsksTheServer(t *testing.T) {
 // TestAuditListFilters: by actor, connection and time, from the CLI.
 func TestAuditListFilters(t *testing.T) {
 	s, home, _ := seeded(t)
-	p, _ := s.Identity.Authenticate(context.Background(), s.token)
+	p, _ := s.Identity.Authenticate(context.Background(), s.Token)
 	conn := connectionID(t, home)
 	count := func(args ...string) int {
-		r := execute(t, home, nil, append([]string{"audit", "list", "-o", "json"}, args...)...)
+		r := clitest.Execute(t, home, nil, append([]string{"audit", "list", "-o", "json"}, args...)...)
 		var page struct{ Items []api.AuditEntry }
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &page) != nil {
-			t.Fatalf("%v: %d %s", args, r.code, r.stderr)
+		if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &page) != nil {
+			t.Fatalf("%v: %d %s", args, r.Code, r.Stderr)
 		}
 		return len(page.Items)
 	}
@@ -448,7 +429,7 @@ func TestAuditListFilters(t *testing.T) {
 		count("--connection", conn) != 1 || count("--since", "1h") != all || count("--until", "1h") != 0 {
 		t.Fatalf("filters: all %d, by token %d, connection %d", all, count("--actor", p.TokenID), count("--connection", conn))
 	}
-	if r := execute(t, home, nil, "audit", "list"); !strings.Contains(r.stdout, "orchestera:CreateConnection") || !strings.Contains(r.stdout, p.UserID+" ("+p.TokenID+")") {
-		t.Fatalf("audit table lacks the actor:\n%s", r.stdout)
+	if r := clitest.Execute(t, home, nil, "audit", "list"); !strings.Contains(r.Stdout, "orchestera:CreateConnection") || !strings.Contains(r.Stdout, p.UserID+" ("+p.TokenID+")") {
+		t.Fatalf("audit table lacks the actor:\n%s", r.Stdout)
 	}
 }

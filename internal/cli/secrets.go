@@ -10,11 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-func newSecrets(o *Options) *cobra.Command {
+func newSecrets(o *clikit.Options) *cobra.Command {
 	secrets := &cobra.Command{
 		Use:   "secrets",
 		Short: "Run secrets: keys a run pulls into its environment with --pull-secrets-from (admin)",
@@ -44,8 +45,8 @@ role may only read them.`,
 		Example: `  printf '{"WAREHOUSE_USER": "etl", "WAREHOUSE_PASSWORD": "..."}' > warehouse.json
   orchestera secrets put --alias warehouse --from-file warehouse.json
   vault read -format=json secret/etl | jq .data | orchestera secrets put --alias warehouse --from-file -`,
-		Args: args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args: clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			kv, err := readSecretFile(cmd.InOrStdin(), file)
 			if err != nil {
 				return err
@@ -54,7 +55,7 @@ role may only read them.`,
 				return err
 			} else if eks {
 				if err := domain.ValidateSecret(kv); err != nil {
-					return flagged(err, map[string]string{"keys": "--from-file"})
+					return clikit.Flagged(err, map[string]string{"keys": "--from-file"})
 				}
 				raw, _ := json.Marshal(kv) // strings only: cannot fail
 				return at.put(cmd, o, st, domain.ParamSecrets, string(raw))
@@ -63,7 +64,7 @@ role may only read them.`,
 			if err != nil {
 				return err
 			}
-			return o.renderSecrets([]api.Secret{s}, s)
+			return renderSecrets(o, []api.Secret{s}, s)
 		}),
 	}
 	at.flags(put, true)
@@ -75,18 +76,18 @@ role may only read them.`,
 		Use:     "list",
 		Short:   "List a namespace's secrets: aliases and key names, never values",
 		Example: "  orchestera secrets list --namespace default -o json",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			if st, eks, err := listAt.eks(cmd.Context(), c); err != nil {
 				return err
 			} else if eks {
-				return o.synced(st, domain.SyncSecret, listAt.namespace)
+				return synced(o, st, domain.SyncSecret, listAt.namespace)
 			}
 			ss, err := c.ListSecrets(cmd.Context(), listAt.stack, listAt.namespace)
 			if err != nil {
 				return err
 			}
-			return o.renderSecrets(ss, newPage(ss, ""))
+			return renderSecrets(o, ss, clikit.NewPage(ss, ""))
 		}),
 	}
 	listAt.flags(list, false)
@@ -96,8 +97,8 @@ role may only read them.`,
 		Use:     "delete --alias ALIAS",
 		Short:   "Delete a secret; runs that pull it are refused from then on",
 		Example: "  orchestera secrets delete --alias warehouse",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			if st, eks, err := delAt.eks(cmd.Context(), c); err != nil {
 				return err
 			} else if eks {
@@ -112,7 +113,7 @@ role may only read them.`,
 				Alias     string `json:"alias"`
 				Deleted   bool   `json:"deleted"`
 			}{delAt.stack, delAt.namespace, delAt.alias, true}
-			return o.render(gone, func(w *tabwriter.Writer) {
+			return o.Render(gone, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "deleted secret %s from %s/%s\n", delAt.alias, delAt.stack, delAt.namespace)
 			})
 		}),
@@ -136,11 +137,11 @@ func readSecretFile(stdin io.Reader, file string) (map[string]string, error) {
 	return kv, nil
 }
 
-func (o *Options) renderSecrets(rows []api.Secret, v any) error {
-	return o.render(v, func(w *tabwriter.Writer) {
-		row(w, "STACK", "NAMESPACE", "ALIAS", "KEYS")
+func renderSecrets(o *clikit.Options, rows []api.Secret, v any) error {
+	return o.Render(v, func(w *tabwriter.Writer) {
+		clikit.Row(w, "STACK", "NAMESPACE", "ALIAS", "KEYS")
 		for _, s := range rows {
-			row(w, s.Stack, s.Namespace, s.Alias, strings.Join(s.Keys, ","))
+			clikit.Row(w, s.Stack, s.Namespace, s.Alias, strings.Join(s.Keys, ","))
 		}
 	})
 }

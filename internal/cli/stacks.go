@@ -13,11 +13,12 @@ import (
 	"golang.org/x/term"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
-func newStacks(o *Options) *cobra.Command {
+func newStacks(o *clikit.Options) *cobra.Command {
 	stacks := &cobra.Command{
 		Use:     "stacks",
 		Short:   "Spark clusters; local mode has a ready stack named local",
@@ -30,17 +31,17 @@ func newStacks(o *Options) *cobra.Command {
 		Long: `Record a stack: nothing is created in AWS until it is provisioned. The name
 (3-32 lowercase letters, digits and hyphens) feeds IAM role names.`,
 		Example: "  orchestera stacks create etl --connection conn_ab12cd34ef56gh78 --region us-east-1 --namespace etl --namespace reports",
-		Args:    args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
-			if err := atLeastOne(cmd, "system-node-count", "spark-cpu-limit"); err != nil {
+		Args:    clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+			if err := clikit.AtLeastOne(cmd, "system-node-count", "spark-cpu-limit"); err != nil {
 				return err
 			}
 			req.Name = args[0]
 			st, err := c.CreateStack(cmd.Context(), req)
 			if err != nil {
-				return flagged(err, stackFlags)
+				return clikit.Flagged(err, stackFlags)
 			}
-			return o.renderStacks([]api.Stack{st}, st)
+			return renderStacks(o, []api.Stack{st}, st)
 		}),
 	}
 	f := create.Flags()
@@ -54,16 +55,16 @@ func newStacks(o *Options) *cobra.Command {
 	f.StringSliceVar(&req.Options.CapacityTypes, "capacity-type", nil, "spot and/or on-demand for Spark nodes (default both)")
 	f.IntVar(&req.Options.SparkCPULimit, "spark-cpu-limit", 0, "vCPUs Spark nodes may use in total (default 256)")
 	create.MarkFlagRequired("connection")
-	create.RegisterFlagCompletionFunc("connection", completeConnections(o))
+	create.RegisterFlagCompletionFunc("connection", clikit.CompleteConnections(o))
 
 	var follow bool
 	events := &cobra.Command{
 		Use:               "events NAME",
 		Short:             "A stack's progress events",
 		Example:           "  orchestera stacks events etl\n  orchestera stacks events etl -f",
-		Args:              args("NAME"),
-		ValidArgsFunction: first(completeStacks(o)),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:              clikit.Args("NAME"),
+		ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			return followStackEvents(cmd.Context(), o, c, args[0], follow)
 		}),
 	}
@@ -73,18 +74,18 @@ func newStacks(o *Options) *cobra.Command {
 		Use:               "plan NAME",
 		Short:             "Show what provisioning will create and need, and what it costs; exit 1 if it would fail",
 		Example:           "  orchestera stacks plan etl\n  orchestera stacks plan etl -o json",
-		Args:              args("NAME"),
-		ValidArgsFunction: first(completeStacks(o)),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:              clikit.Args("NAME"),
+		ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			p, err := c.PlanStack(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			if err := o.render(p, func(w *tabwriter.Writer) { planTable(w, p) }); err != nil {
+			if err := o.Render(p, func(w *tabwriter.Writer) { planTable(w, p) }); err != nil {
 				return err
 			}
 			if len(p.Errors) > 0 {
-				return &ExitError{Code: 1}
+				return &clikit.ExitError{Code: 1}
 			}
 			return nil
 		}),
@@ -98,9 +99,9 @@ func newStacks(o *Options) *cobra.Command {
 			Use:     "list",
 			Short:   "List stacks",
 			Example: "  orchestera stacks list -o yaml",
-			Args:    args(),
+			Args:    clikit.Args(),
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				c, err := o.client()
+				c, err := o.Client()
 				if err != nil {
 					return err
 				}
@@ -108,16 +109,16 @@ func newStacks(o *Options) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return o.renderStacks(sts, newPage(sts, ""))
+				return renderStacks(o, sts, clikit.NewPage(sts, ""))
 			},
 		}, &cobra.Command{
 			Use:               "get NAME",
 			Short:             "Show one stack",
 			Example:           "  orchestera stacks get local",
-			Args:              args("NAME"),
-			ValidArgsFunction: first(completeStacks(o)),
+			Args:              clikit.Args("NAME"),
+			ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := o.client()
+				c, err := o.Client()
 				if err != nil {
 					return err
 				}
@@ -125,7 +126,7 @@ func newStacks(o *Options) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return o.render(st, func(w *tabwriter.Writer) {
+				return o.Render(st, func(w *tabwriter.Writer) {
 					stackRows(w, []api.Stack{st})
 					if st.Sync != nil {
 						fmt.Fprintln(w)
@@ -144,18 +145,18 @@ var stackFlags = map[string]string{
 	"instance_families": "--instance-family", "capacity_types": "--capacity-type", "spark_cpu_limit": "--spark-cpu-limit",
 }
 
-func (o *Options) renderStacks(rows []api.Stack, v any) error {
-	return o.render(v, func(w *tabwriter.Writer) { stackRows(w, rows) })
+func renderStacks(o *clikit.Options, rows []api.Stack, v any) error {
+	return o.Render(v, func(w *tabwriter.Writer) { stackRows(w, rows) })
 }
 
 func stackRows(w *tabwriter.Writer, rows []api.Stack) {
-	row(w, "NAME", "KIND", "WHERE", "STATE", "CREATED", "HINT")
+	clikit.Row(w, "NAME", "KIND", "WHERE", "STATE", "CREATED", "HINT")
 	for _, s := range rows {
 		where := s.Region
 		if s.Kind == domain.StackKubernetes {
 			where = s.Endpoint
 		}
-		row(w, s.Name, s.Kind, dash(where), s.State, ago(s.CreatedAt), dash(s.Hint))
+		clikit.Row(w, s.Name, s.Kind, clikit.Dash(where), s.State, clikit.Ago(s.CreatedAt), clikit.Dash(s.Hint))
 	}
 }
 
@@ -164,7 +165,7 @@ var settled = map[string]bool{"draft": true, "ready": true, "failed": true, "des
 
 // followStackEvents prints events, and with follow keeps polling until the
 // stack settles.
-func followStackEvents(ctx context.Context, o *Options, c *client.Client, name string, follow bool) error {
+func followStackEvents(ctx context.Context, o *clikit.Options, c *client.Client, name string, follow bool) error {
 	var after time.Time
 	for {
 		evs, err := c.StackEvents(ctx, name, after)
@@ -172,10 +173,10 @@ func followStackEvents(ctx context.Context, o *Options, c *client.Client, name s
 			return err
 		}
 		if o.Output != "table" && !follow {
-			return o.renderList(evs, "", nil)
+			return o.RenderList(evs, "", nil)
 		}
 		for _, e := range evs {
-			fmt.Fprintf(o.Out, "%s  %-10s %-12s %s\n", e.At.Local().Format("15:04:05"), dash(e.Step), e.Status, e.Message)
+			fmt.Fprintf(o.Out, "%s  %-10s %-12s %s\n", e.At.Local().Format("15:04:05"), clikit.Dash(e.Step), e.Status, e.Message)
 			after = e.At
 		}
 		if !follow {
@@ -196,7 +197,7 @@ func followStackEvents(ctx context.Context, o *Options, c *client.Client, name s
 	}
 }
 
-func newNamespaces(o *Options) *cobra.Command {
+func newNamespaces(o *clikit.Options) *cobra.Command {
 	var stack string
 	ns := &cobra.Command{
 		Use:     "namespaces",
@@ -204,14 +205,14 @@ func newNamespaces(o *Options) *cobra.Command {
 		Example: "  orchestera namespaces list --stack local\n  orchestera namespaces create etl --stack local",
 	}
 	ns.PersistentFlags().StringVar(&stack, "stack", "local", "the stack")
-	ns.RegisterFlagCompletionFunc("stack", completeStacks(o))
+	ns.RegisterFlagCompletionFunc("stack", clikit.CompleteStacks(o))
 	ns.AddCommand(&cobra.Command{
 		Use:     "list",
 		Short:   "List a stack's namespaces",
 		Example: "  orchestera namespaces list --stack local -o json",
-		Args:    args(),
+		Args:    clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -219,10 +220,10 @@ func newNamespaces(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.renderList(nss, "", func(w *tabwriter.Writer) {
-				row(w, "NAME", "STACK", "CREATED")
+			return o.RenderList(nss, "", func(w *tabwriter.Writer) {
+				clikit.Row(w, "NAME", "STACK", "CREATED")
 				for _, n := range nss {
-					row(w, n.Name, n.Stack, ago(n.CreatedAt))
+					clikit.Row(w, n.Name, n.Stack, clikit.Ago(n.CreatedAt))
 				}
 			})
 		},
@@ -230,17 +231,17 @@ func newNamespaces(o *Options) *cobra.Command {
 		Use:     "create NAME",
 		Short:   "Add a namespace (admin); repeating it is harmless",
 		Example: "  orchestera namespaces create etl --stack local",
-		Args:    args("NAME"),
+		Args:    clikit.Args("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
 			n, err := c.CreateNamespace(cmd.Context(), stack, args[0])
 			if err != nil {
-				return flagged(err, map[string]string{"name": "NAME"})
+				return clikit.Flagged(err, map[string]string{"name": "NAME"})
 			}
-			return o.render(n, func(w *tabwriter.Writer) {
+			return o.Render(n, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "namespace %s is ready on stack %s\n", n.Name, n.Stack)
 			})
 		},
@@ -248,7 +249,7 @@ func newNamespaces(o *Options) *cobra.Command {
 	return ns
 }
 
-func newNamespacesDelete(o *Options, stack *string) *cobra.Command {
+func newNamespacesDelete(o *clikit.Options, stack *string) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
 		Use:   "delete NAME",
@@ -257,8 +258,8 @@ func newNamespacesDelete(o *Options, stack *string) *cobra.Command {
 Kubernetes namespace is deleted too, with every pod, Secret and service
 account in it (only if Orchestera created it). Runs keep their records.`,
 		Example: "  orchestera namespaces delete etl --stack shared --yes",
-		Args:    args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:    clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if !yes {
 				if err := confirmName(cmd, o, args[0], "delete namespace "+args[0]+" of stack "+*stack); err != nil {
 					return err
@@ -267,7 +268,7 @@ account in it (only if Orchestera created it). Runs keep their records.`,
 			if err := c.DeleteNamespace(cmd.Context(), *stack, args[0]); err != nil {
 				return err
 			}
-			return o.render(deleted{Kind: "namespace", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+			return o.Render(clikit.Deleted{Kind: "namespace", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "namespace %s deleted from stack %s\n", args[0], *stack)
 			})
 		}),
@@ -278,15 +279,15 @@ account in it (only if Orchestera created it). Runs keep their records.`,
 
 // stackAction is provision, update or destroy: request it, then with --wait
 // follow the events until the stack settles and exit non-zero if it failed.
-func stackAction(o *Options, use, action, short string) *cobra.Command {
+func stackAction(o *clikit.Options, use, action, short string) *cobra.Command {
 	var wait, yes bool
 	cmd := &cobra.Command{
 		Use:               use + " NAME",
 		Short:             short + " (admin)",
 		Example:           fmt.Sprintf("  orchestera stacks %s etl --wait", use),
-		Args:              args("NAME"),
-		ValidArgsFunction: first(completeStacks(o)),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:              clikit.Args("NAME"),
+		ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if action == "destroy" && !yes {
 				if err := confirmName(cmd, o, args[0], "destroy stack "+args[0]); err != nil {
 					return err
@@ -297,7 +298,7 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 				return err
 			}
 			if !wait {
-				return o.renderStacks([]api.Stack{st}, st)
+				return renderStacks(o, []api.Stack{st}, st)
 			}
 			return waitForStack(cmd, o, c, args[0])
 		}),
@@ -311,7 +312,7 @@ func stackAction(o *Options, use, action, short string) *cobra.Command {
 
 // waitForStack follows a stack's progress until it settles, and fails if
 // it failed.
-func waitForStack(cmd *cobra.Command, o *Options, c *client.Client, name string) error {
+func waitForStack(cmd *cobra.Command, o *clikit.Options, c *client.Client, name string) error {
 	follow := followStackEvents
 	if isTerminal(o.Out) {
 		follow = watchStackProgress // redrawn in place
@@ -324,7 +325,7 @@ func waitForStack(cmd *cobra.Command, o *Options, c *client.Client, name string)
 		return err
 	}
 	if st.State == "failed" {
-		return &ExitError{Code: 1, Message: fmt.Sprintf("stack %s failed at step %s: %s", st.Name, st.FailedStep, st.Hint)}
+		return &clikit.ExitError{Code: 1, Message: fmt.Sprintf("stack %s failed at step %s: %s", st.Name, st.FailedStep, st.Hint)}
 	}
 	fmt.Fprintf(o.Err, "stack %s is %s\n", st.Name, st.State)
 	return nil
@@ -333,7 +334,7 @@ func waitForStack(cmd *cobra.Command, o *Options, c *client.Client, name string)
 // confirmName asks, on a terminal, for an object's name before something
 // that cannot be undone ("destroy stack etl"); elsewhere the command needs
 // --yes.
-func confirmName(cmd *cobra.Command, o *Options, name, what string) error {
+func confirmName(cmd *cobra.Command, o *clikit.Options, name, what string) error {
 	in := cmd.InOrStdin()
 	if !isTerminal(in) {
 		return fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal, so pass --yes", what)
@@ -347,18 +348,18 @@ func confirmName(cmd *cobra.Command, o *Options, name, what string) error {
 }
 
 func planTable(w *tabwriter.Writer, p api.StackPlan) {
-	row(w, "STEP", "AFTER", "CREATES", "IAM ACTIONS", "ESTIMATE")
+	clikit.Row(w, "STEP", "AFTER", "CREATES", "IAM ACTIONS", "ESTIMATE")
 	for _, s := range p.Steps {
 		acts := fmt.Sprint(len(s.Actions))
 		if len(s.Missing) > 0 {
 			acts += fmt.Sprintf(" (%d missing)", len(s.Missing))
 		}
-		row(w, s.Name, dash(strings.Join(s.After, ",")), dash(strings.Join(s.Resources, ", ")), acts, time.Duration(s.EstimateSeconds*float64(time.Second)).Round(time.Second))
+		clikit.Row(w, s.Name, clikit.Dash(strings.Join(s.After, ",")), clikit.Dash(strings.Join(s.Resources, ", ")), acts, time.Duration(s.EstimateSeconds*float64(time.Second)).Round(time.Second))
 	}
 	fmt.Fprintf(w, "\nexpected time\t%s\n", time.Duration(p.DurationSeconds*float64(time.Second)).Round(time.Second))
 	fmt.Fprintf(w, "\nfixed cost\t$%.2f/hour\t$%.0f/month\n", p.HourlyUSD, p.MonthlyUSD)
 	for _, c := range p.CostItems {
-		row(w, fmt.Sprintf("  %d × %s", c.Quantity, c.Name), fmt.Sprintf("$%.3f/h", c.HourlyUSD), c.Source)
+		clikit.Row(w, fmt.Sprintf("  %d × %s", c.Quantity, c.Name), fmt.Sprintf("$%.3f/h", c.HourlyUSD), c.Source)
 	}
 	if len(p.Unpriced) > 0 {
 		fmt.Fprintf(w, "  not in the totals, no price found: %s\n", strings.Join(p.Unpriced, ", "))
@@ -380,7 +381,7 @@ func isTerminal(f any) bool {
 
 // watchStackProgress redraws each step's state, elapsed time and the ETA
 // in place until the stack settles.
-func watchStackProgress(ctx context.Context, o *Options, c *client.Client, name string, _ bool) error {
+func watchStackProgress(ctx context.Context, o *clikit.Options, c *client.Client, name string, _ bool) error {
 	lines := 0
 	for {
 		p, err := c.StackProgress(ctx, name)
@@ -389,7 +390,7 @@ func watchStackProgress(ctx context.Context, o *Options, c *client.Client, name 
 		}
 		var b strings.Builder
 		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		row(w, "STEP", "STATUS", "ELAPSED")
+		clikit.Row(w, "STEP", "STATUS", "ELAPSED")
 		for _, s := range p.Steps {
 			elapsed := "-"
 			if s.StartedAt != nil {
@@ -399,7 +400,7 @@ func watchStackProgress(ctx context.Context, o *Options, c *client.Client, name 
 				}
 				elapsed = end.Sub(*s.StartedAt).Round(time.Second).String()
 			}
-			row(w, s.Name, s.Status, elapsed)
+			clikit.Row(w, s.Name, s.Status, elapsed)
 		}
 		left := ""
 		if p.ETASeconds != nil {

@@ -10,10 +10,11 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 )
 
-func newStacksAttach(o *Options) *cobra.Command {
+func newStacksAttach(o *clikit.Options) *cobra.Command {
 	var req api.AttachStackRequest
 	var file string
 	var wait bool
@@ -29,8 +30,8 @@ encrypted and never shows it again. Attaching an attached stack again
 replaces its credential.`,
 		Example: `  orchestera stacks attach shared --kubeconfig ~/.kube/config --context prod --namespace etl --wait
   orchestera stacks attach shared --kubeconfig orchestera-sa.kubeconfig`,
-		Args: args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args: clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			kubeconfig, err := flattenContext(file, req.Context)
 			if err != nil {
 				return err
@@ -41,7 +42,7 @@ replaces its credential.`,
 				return err
 			}
 			if !wait {
-				return o.renderStacks([]api.Stack{st}, st)
+				return renderStacks(o, []api.Stack{st}, st)
 			}
 			return waitForStack(cmd, o, c, st.Name)
 		}),

@@ -6,10 +6,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 )
 
-func newStacksSetConnection(o *Options) *cobra.Command {
+func newStacksSetConnection(o *clikit.Options) *cobra.Command {
 	var conn string
 	cmd := &cobra.Command{
 		Use:   "set-connection NAME --connection ID",
@@ -18,9 +19,9 @@ func newStacksSetConnection(o *Options) *cobra.Command {
 region, for instance before deleting the connection it uses now: a connection
 that a stack which is not destroyed uses cannot be deleted.`,
 		Example:           "  orchestera stacks set-connection etl --connection conn_ab12cd34ef56gh78",
-		Args:              args("NAME"),
-		ValidArgsFunction: first(completeStacks(o)),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:              clikit.Args("NAME"),
+		ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if conn == "" {
 				return errors.New("--connection is required: the id of a verified connection (orchestera connections list)")
 			}
@@ -28,7 +29,7 @@ that a stack which is not destroyed uses cannot be deleted.`,
 			if err != nil {
 				return err
 			}
-			return o.renderStacks([]api.Stack{st}, st)
+			return renderStacks(o, []api.Stack{st}, st)
 		}),
 	}
 	cmd.Flags().StringVar(&conn, "connection", "", "the connection to move to (required)")

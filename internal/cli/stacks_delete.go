@@ -6,10 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 )
 
-func newStacksDelete(o *Options) *cobra.Command {
+func newStacksDelete(o *clikit.Options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete NAME",
 		Short: "Delete a destroyed stack (or a draft) so its name can be used again (admin)",
@@ -17,13 +18,13 @@ func newStacksDelete(o *Options) *cobra.Command {
 anything, with its namespaces, events and runs. A stack that still has
 resources in AWS must be destroyed first (orchestera stacks destroy NAME).`,
 		Example:           "  orchestera stacks destroy etl --yes --wait && orchestera stacks delete etl",
-		Args:              args("NAME"),
-		ValidArgsFunction: first(completeStacks(o)),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:              clikit.Args("NAME"),
+		ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if err := c.DeleteStack(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			return o.render(deleted{Kind: "stack", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+			return o.Render(clikit.Deleted{Kind: "stack", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "stack %s deleted\n", args[0])
 			})
 		}),

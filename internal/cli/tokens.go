@@ -7,9 +7,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 )
 
-func newTokens(o *Options) *cobra.Command {
+func newTokens(o *clikit.Options) *cobra.Command {
 	tokens := &cobra.Command{
 		Use:     "tokens",
 		Short:   "Create, list and revoke your API tokens",
@@ -19,19 +20,19 @@ func newTokens(o *Options) *cobra.Command {
 		Use:     "create NAME",
 		Short:   "Create a token; its secret is printed once",
 		Example: "  orchestera tokens create ci\n  ORCHESTERA_TOKEN=$(orchestera tokens create ci -o json | jq -r .secret)",
-		Args:    args("NAME"),
+		Args:    clikit.Args("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
 			t, err := c.CreateToken(cmd.Context(), args[0])
 			if err != nil {
-				return flagged(err, map[string]string{"name": "NAME"})
+				return clikit.Flagged(err, map[string]string{"name": "NAME"})
 			}
-			return o.render(t, func(w *tabwriter.Writer) {
-				row(w, "ID", "NAME", "SECRET")
-				row(w, t.ID, t.Name, t.Secret)
+			return o.Render(t, func(w *tabwriter.Writer) {
+				clikit.Row(w, "ID", "NAME", "SECRET")
+				clikit.Row(w, t.ID, t.Name, t.Secret)
 				fmt.Fprintln(w, "\nStore the secret now: it is not shown again.")
 			})
 		},
@@ -39,9 +40,9 @@ func newTokens(o *Options) *cobra.Command {
 		Use:     "list",
 		Short:   "List your tokens (never their secrets)",
 		Example: "  orchestera tokens list -o json",
-		Args:    args(),
+		Args:    clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -49,15 +50,15 @@ func newTokens(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.renderTokens(ts, newPage(ts, ""))
+			return renderTokens(o, ts, clikit.NewPage(ts, ""))
 		},
 	}, &cobra.Command{
 		Use:     "revoke TOKEN_ID",
 		Short:   "Revoke a token; repeating it is harmless",
 		Example: "  orchestera tokens revoke tok_ab12cd34ef56gh78",
-		Args:    args("TOKEN_ID"),
+		Args:    clikit.Args("TOKEN_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -65,17 +66,17 @@ func newTokens(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.renderTokens([]api.Token{t}, t)
+			return renderTokens(o, []api.Token{t}, t)
 		},
 	})
 	return tokens
 }
 
-func (o *Options) renderTokens(rows []api.Token, v any) error {
-	return o.render(v, func(w *tabwriter.Writer) {
-		row(w, "ID", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED")
+func renderTokens(o *clikit.Options, rows []api.Token, v any) error {
+	return o.Render(v, func(w *tabwriter.Writer) {
+		clikit.Row(w, "ID", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED")
 		for _, t := range rows {
-			row(w, t.ID, t.Name, t.Prefix+"…", ago(t.CreatedAt), when(t.LastUsedAt), when(t.RevokedAt))
+			clikit.Row(w, t.ID, t.Name, t.Prefix+"…", clikit.Ago(t.CreatedAt), clikit.When(t.LastUsedAt), clikit.When(t.RevokedAt))
 		}
 	})
 }

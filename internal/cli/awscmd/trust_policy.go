@@ -1,14 +1,15 @@
-package cli
+package awscmd
 
 import (
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSTrustPolicy(o *Options) *cobra.Command {
+func newTrustPolicy(o *clikit.Options) *cobra.Command {
 	var externalID, platform string
 	cmd := &cobra.Command{
 		Use:   "trust-policy",
@@ -23,7 +24,7 @@ func newAWSTrustPolicy(o *Options) *cobra.Command {
 			if err := accountID("platform-account-id", platform); err != nil {
 				return err
 			}
-			return o.writeDocument(iampolicy.TrustPolicy(platform, externalID).JSON())
+			return writeDocument(o, iampolicy.TrustPolicy(platform, externalID).JSON())
 		},
 	}
 	cmd.Flags().StringVar(&externalID, "external-id", "", "your organization's external ID (required)")

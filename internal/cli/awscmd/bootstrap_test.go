@@ -1,4 +1,4 @@
-package cli_test
+package awscmd_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/aws/mototest"
 	"github.com/orchestera/orchestera/internal/aws/onboard"
+	"github.com/orchestera/orchestera/internal/cli/clitest"
 )
 
 // awsEnv points the CLI's own AWS configuration at moto through the
@@ -49,7 +50,7 @@ func TestAWSBootstrapAgainstMoto(t *testing.T) {
 	home := t.TempDir()
 	const acct = mototest.AccountID
 
-	out, err := run(t, home, "aws", "bootstrap", "--external-id", "ext-1")
+	out, err := clitest.Run(t, home, "aws", "bootstrap", "--external-id", "ext-1")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -61,14 +62,14 @@ func TestAWSBootstrapAgainstMoto(t *testing.T) {
 		"attached policy arn:aws:iam::"+acct+":policy/OrchesteraLifecyclePolicy to role OrchesteraAccessRole\n",
 		"role ARN: arn:aws:iam::"+acct+":role/OrchesteraAccessRole\n")
 
-	out, err = run(t, home, "aws", "bootstrap", "--external-id", "ext-1")
+	out, err = clitest.Run(t, home, "aws", "bootstrap", "--external-id", "ext-1")
 	if err != nil || out != "account "+acct+" (arn:aws:sts::"+acct+":user/moto)\n"+
 		"no changes: OrchesteraAccessPolicy, OrchesteraLifecyclePolicy and OrchesteraAccessRole are up to date\n"+
 		"role ARN: arn:aws:iam::"+acct+":role/OrchesteraAccessRole\n" {
 		t.Fatalf("rerun: %v\n%s", err, out)
 	}
 
-	out, err = run(t, home, "aws", "bootstrap", "--external-id", "ext-2", "-o", "json")
+	out, err = clitest.Run(t, home, "aws", "bootstrap", "--external-id", "ext-2", "-o", "json")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -86,7 +87,7 @@ func TestAWSBootstrapAgainstMoto(t *testing.T) {
 		{[]string{"aws", "bootstrap"}, "--external-id is required"},
 		{[]string{"aws", "bootstrap", "--external-id", "ext-1", "--platform-account-id", "123"}, "--platform-account-id"},
 	} {
-		if out, err := run(t, home, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if out, err := clitest.Run(t, home, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v\n%s", tc.args, err, out)
 		}
 	}
@@ -97,14 +98,14 @@ func TestAWSBootstrapAgainstMoto(t *testing.T) {
 // 017059471480 and the server's own account used to disagree.
 func TestAWSBootstrapTrustsTheServersAccount(t *testing.T) {
 	moto := awsEnv(t)
-	s := newServer(t)
+	s := clitest.NewServer(t)
 	s.Platform = "111122223333"
-	home := homeFor(t, s)
+	home := clitest.HomeFor(t, s)
 	var ext api.ExternalID
-	json.Unmarshal([]byte(execute(t, home, nil, "connections", "external-id", "-o", "json").stdout), &ext)
-	r := execute(t, home, nil, "aws", "bootstrap")
-	if r.code != 0 || !strings.Contains(r.stderr+r.stdout, "trusts account 111122223333 with the external id") {
-		t.Fatalf("bootstrap: %d\n%s%s", r.code, r.stdout, r.stderr)
+	json.Unmarshal([]byte(clitest.Execute(t, home, nil, "connections", "external-id", "-o", "json").Stdout), &ext)
+	r := clitest.Execute(t, home, nil, "aws", "bootstrap")
+	if r.Code != 0 || !strings.Contains(r.Stderr+r.Stdout, "trusts account 111122223333 with the external id") {
+		t.Fatalf("bootstrap: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	role, err := iam.NewFromConfig(moto.Config("us-east-1")).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String("OrchesteraAccessRole")})
 	if err != nil {
@@ -114,9 +115,9 @@ func TestAWSBootstrapTrustsTheServersAccount(t *testing.T) {
 		t.Fatalf("the role's trust policy lacks the server's external ID %q: %s", ext.ExternalID, trust)
 	}
 	// An explicit flag still wins.
-	r = execute(t, home, nil, "aws", "bootstrap", "--platform-account-id", "444455556666")
-	if r.code != 0 || !strings.Contains(r.stderr+r.stdout, "444455556666") {
-		t.Fatalf("bootstrap --platform-account-id: %d\n%s%s", r.code, r.stdout, r.stderr)
+	r = clitest.Execute(t, home, nil, "aws", "bootstrap", "--platform-account-id", "444455556666")
+	if r.Code != 0 || !strings.Contains(r.Stderr+r.Stdout, "444455556666") {
+		t.Fatalf("bootstrap --platform-account-id: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
@@ -145,13 +146,13 @@ func TestAWSBootstrapManagementAgainstMoto(t *testing.T) {
 		{[]string{"--member-account-id", "1111"}, "--member-account-id"},
 		{[]string{"--member-account-id", "111122223333", "--users", "alice,carol"}, "no IAM user named carol"},
 	} {
-		if out, err := run(t, home, append([]string{"aws", "bootstrap-management"}, tc.args...)...); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if out, err := clitest.Run(t, home, append([]string{"aws", "bootstrap-management"}, tc.args...)...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v\n%s", tc.args, err, out)
 		}
 	}
 
 	args := []string{"aws", "bootstrap-management", "--create-member-account", "--email", "sparklith@example.com", "--users", "alice,bob"}
-	out, err := run(t, home, args...)
+	out, err := clitest.Run(t, home, args...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -165,7 +166,7 @@ func TestAWSBootstrapManagementAgainstMoto(t *testing.T) {
 		"member account: ")
 	member := out[strings.Index(out, "member account: ")+len("member account: "):][:12]
 
-	out, err = run(t, home, args...)
+	out, err = clitest.Run(t, home, args...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package cli
+package runcmd
 
 import (
 	"fmt"
@@ -8,10 +8,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 )
 
-func newRuns(o *Options) *cobra.Command {
+// NewRuns is `orchestera runs`: list, inspect, follow and cancel runs.
+func NewRuns(o *clikit.Options) *cobra.Command {
 	runs := &cobra.Command{
 		Use:     "runs",
 		Short:   "List, inspect, follow and cancel pipeline runs",
@@ -22,23 +24,23 @@ func newRuns(o *Options) *cobra.Command {
 		Use:     "list",
 		Short:   "List runs, newest first",
 		Example: "  orchestera runs list --namespace default --state running\n  orchestera runs list --application daily-sales\n  orchestera runs list --limit 20 --cursor <next_cursor> -o json",
-		Args:    args(),
+		Args:    clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := inRange("limit", q.Limit, 1, 200); err != nil {
+			if err := clikit.InRange("limit", q.Limit, 1, 200); err != nil {
 				return err
 			}
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
 			page, err := c.ListRuns(cmd.Context(), q)
 			if err != nil {
-				return flagged(err, map[string]string{"limit": "--limit", "state": "--state", "cursor": "--cursor", "stack": "--stack", "namespace": "--namespace", "application": "--application"})
+				return clikit.Flagged(err, map[string]string{"limit": "--limit", "state": "--state", "cursor": "--cursor", "stack": "--stack", "namespace": "--namespace", "application": "--application"})
 			}
-			return o.renderList(page.Items, page.NextCursor, func(w *tabwriter.Writer) {
-				row(w, "ID", "APPLICATION", "STACK/NAMESPACE", "STATE", "REASON", "CREATED", "DURATION")
+			return o.RenderList(page.Items, page.NextCursor, func(w *tabwriter.Writer) {
+				clikit.Row(w, "ID", "APPLICATION", "STACK/NAMESPACE", "STATE", "REASON", "CREATED", "DURATION")
 				for _, r := range page.Items {
-					row(w, r.ID, r.Spec.ApplicationName, r.Stack+"/"+r.Namespace, r.State, dash(string(r.Reason)), ago(r.CreatedAt), duration(r))
+					clikit.Row(w, r.ID, r.Spec.ApplicationName, r.Stack+"/"+r.Namespace, r.State, clikit.Dash(string(r.Reason)), clikit.Ago(r.CreatedAt), duration(r))
 				}
 				if page.NextCursor != "" {
 					fmt.Fprintf(w, "\nmore: --cursor %s\n", page.NextCursor)
@@ -53,8 +55,8 @@ func newRuns(o *Options) *cobra.Command {
 	f.StringVar(&q.Application, "application", "", "only runs of this application name (the run's --application-name)")
 	f.IntVar(&q.Limit, "limit", 50, "runs per page (1-200)")
 	f.StringVar(&q.Cursor, "cursor", "", "the next page's cursor, from the previous page")
-	list.RegisterFlagCompletionFunc("state", completeStates)
-	list.RegisterFlagCompletionFunc("stack", completeStacks(o))
+	list.RegisterFlagCompletionFunc("state", clikit.CompleteStates)
+	list.RegisterFlagCompletionFunc("stack", clikit.CompleteStacks(o))
 
 	var (
 		follow bool
@@ -70,7 +72,7 @@ second. With -f it keeps printing until the run ends, through a restart of
 the server, and exits like orchestera run: 0 when the run succeeded, else its
 exit code (see orchestera run --help).`,
 		Example: "  orchestera runs logs run_ab12cd34ef56gh78\n  orchestera runs logs run_ab12cd34ef56gh78 -f --tail 20\n  orchestera runs logs run_ab12cd34ef56gh78 --since 10m",
-		Args:    args("RUN_ID"),
+		Args:    clikit.Args("RUN_ID"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			var lq client.LogQuery
 			if cmd.Flags().Changed("tail") {
@@ -80,10 +82,10 @@ exit code (see orchestera run --help).`,
 				lq.Tail = &tail
 			}
 			var err error
-			if lq.Since, err = parseTime("since", since, time.Now()); err != nil {
+			if lq.Since, err = clikit.ParseTime("since", since, time.Now()); err != nil {
 				return err
 			}
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -98,7 +100,7 @@ exit code (see orchestera run --help).`,
 			}
 			return outcome(r)
 		},
-		ValidArgsFunction: first(completeRuns(o)),
+		ValidArgsFunction: clikit.First(clikit.CompleteRuns(o)),
 	}
 	logs.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the run ends, then exit with its outcome")
 	logs.Flags().IntVar(&tail, "tail", 0, "start with the last N lines")
@@ -108,10 +110,10 @@ exit code (see orchestera run --help).`,
 		Use:               "get RUN_ID",
 		Short:             "Show one run",
 		Example:           "  orchestera runs get run_ab12cd34ef56gh78 -o yaml",
-		Args:              args("RUN_ID"),
-		ValidArgsFunction: first(completeRuns(o)),
+		Args:              clikit.Args("RUN_ID"),
+		ValidArgsFunction: clikit.First(clikit.CompleteRuns(o)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -119,16 +121,16 @@ exit code (see orchestera run --help).`,
 			if err != nil {
 				return err
 			}
-			return o.renderRun(r)
+			return renderRun(o, r)
 		},
 	}, &cobra.Command{
 		Use:               "cancel RUN_ID",
 		Short:             "Cancel a run (its whole process group); repeating it is harmless",
 		Example:           "  orchestera runs cancel run_ab12cd34ef56gh78",
-		Args:              args("RUN_ID"),
-		ValidArgsFunction: first(completeRuns(o)),
+		Args:              clikit.Args("RUN_ID"),
+		ValidArgsFunction: clikit.First(clikit.CompleteRuns(o)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -136,33 +138,33 @@ exit code (see orchestera run --help).`,
 			if err != nil {
 				return err
 			}
-			return o.renderRun(r)
+			return renderRun(o, r)
 		},
 	})
 	return runs
 }
 
-func (o *Options) renderRun(r api.Run) error {
-	return o.render(r, func(w *tabwriter.Writer) {
-		row(w, "ID", r.ID)
-		row(w, "APPLICATION", r.Spec.ApplicationName)
-		row(w, "CLASSPATH", r.Spec.Classpath)
-		row(w, "STACK/NAMESPACE", r.Stack+"/"+r.Namespace)
-		row(w, "STATE", r.State)
+func renderRun(o *clikit.Options, r api.Run) error {
+	return o.Render(r, func(w *tabwriter.Writer) {
+		clikit.Row(w, "ID", r.ID)
+		clikit.Row(w, "APPLICATION", r.Spec.ApplicationName)
+		clikit.Row(w, "CLASSPATH", r.Spec.Classpath)
+		clikit.Row(w, "STACK/NAMESPACE", r.Stack+"/"+r.Namespace)
+		clikit.Row(w, "STATE", r.State)
 		if r.QueuedBehind != nil {
-			row(w, "QUEUED BEHIND", fmt.Sprintf("%d run%s", *r.QueuedBehind, plural(*r.QueuedBehind)))
+			clikit.Row(w, "QUEUED BEHIND", fmt.Sprintf("%d run%s", *r.QueuedBehind, plural(*r.QueuedBehind)))
 		}
 		if r.Reason != "" {
-			row(w, "REASON", r.Reason)
+			clikit.Row(w, "REASON", r.Reason)
 		}
 		if r.ExitCode != nil {
-			row(w, "EXIT CODE", *r.ExitCode)
+			clikit.Row(w, "EXIT CODE", *r.ExitCode)
 		}
 		if r.Hint != "" {
-			row(w, "HINT", r.Hint)
+			clikit.Row(w, "HINT", r.Hint)
 		}
-		row(w, "CREATED", r.CreatedAt.Local().Format(time.DateTime))
-		row(w, "DURATION", duration(r))
+		clikit.Row(w, "CREATED", r.CreatedAt.Local().Format(time.DateTime))
+		clikit.Row(w, "DURATION", duration(r))
 	})
 }
 
@@ -175,11 +177,4 @@ func duration(r api.Run) string {
 		end = *r.EndedAt
 	}
 	return end.Sub(*r.StartedAt).Round(100 * time.Millisecond).String()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

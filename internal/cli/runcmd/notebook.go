@@ -1,4 +1,4 @@
-package cli
+package runcmd
 
 import (
 	"encoding/base64"
@@ -16,10 +16,13 @@ import (
 	"k8s.io/client-go/transport/spdy"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 )
 
-func newNotebook(o *Options) *cobra.Command {
+// NewNotebook is `orchestera notebook`: start, list, stop and connect to
+// Jupyter notebooks in a namespace.
+func NewNotebook(o *clikit.Options) *cobra.Command {
 	var stack, namespace string
 	cmd := &cobra.Command{
 		Use:   "notebook",
@@ -38,7 +41,7 @@ port-forwards it to this machine through the platform.`,
 	cmd.PersistentFlags().StringVar(&namespace, "namespace", "", "the namespace (default: the stack's only one)")
 	cmd.MarkPersistentFlagRequired("stack")
 	ns := func(cmd *cobra.Command, c *client.Client) (string, error) {
-		return onlyNamespace(cmd.Context(), c, stack, namespace)
+		return clikit.OnlyNamespace(cmd.Context(), c, stack, namespace)
 	}
 
 	var image string
@@ -47,17 +50,17 @@ port-forwards it to this machine through the platform.`,
 		Use:     "start NAME --image IMG",
 		Short:   "Start a notebook; starting one that runs returns it",
 		Example: "  orchestera notebook start explore --stack shared --image localhost/orchestera-spark:test",
-		Args:    args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:    clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			n, err := ns(cmd, c)
 			if err != nil {
 				return err
 			}
 			nb, err := c.StartNotebook(cmd.Context(), stack, n, args[0], image, secrets)
 			if err != nil {
-				return flagged(err, map[string]string{"name": "NAME", "image": "--image", "pull_secrets_from": "--pull-secrets-from"})
+				return clikit.Flagged(err, map[string]string{"name": "NAME", "image": "--image", "pull_secrets_from": "--pull-secrets-from"})
 			}
-			return o.renderNotebooks([]api.Notebook{nb}, nb)
+			return renderNotebooks(o, []api.Notebook{nb}, nb)
 		}),
 	}
 	start.Flags().StringVar(&image, "image", "", "an image with Jupyter and the orchestera runtime (required)")
@@ -67,8 +70,8 @@ port-forwards it to this machine through the platform.`,
 		Use:     "list",
 		Short:   "List a namespace's notebooks",
 		Example: "  orchestera notebook list --stack shared -o json",
-		Args:    args(),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
+		Args:    clikit.Args(),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			n, err := ns(cmd, c)
 			if err != nil {
 				return err
@@ -77,7 +80,7 @@ port-forwards it to this machine through the platform.`,
 			if err != nil {
 				return err
 			}
-			return o.renderNotebooks(nbs, newPage(nbs, ""))
+			return renderNotebooks(o, nbs, clikit.NewPage(nbs, ""))
 		}),
 	}
 
@@ -85,8 +88,8 @@ port-forwards it to this machine through the platform.`,
 		Use:     "stop NAME",
 		Short:   "Stop a notebook (its executors go with it)",
 		Example: "  orchestera notebook stop explore --stack shared",
-		Args:    args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:    clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			n, err := ns(cmd, c)
 			if err != nil {
 				return err
@@ -94,7 +97,7 @@ port-forwards it to this machine through the platform.`,
 			if err := c.StopNotebook(cmd.Context(), stack, n, args[0]); err != nil {
 				return err
 			}
-			return o.render(deleted{Kind: "notebook", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
+			return o.Render(clikit.Deleted{Kind: "notebook", ID: args[0], Deleted: true}, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "notebook %s stopped\n", args[0])
 			})
 		}),
@@ -109,8 +112,8 @@ API server, with a short-lived token of the namespace's orchestera-user
 account from the platform (no credential is written anywhere), and print the
 URL to open, token included. It forwards until interrupted.`,
 		Example: "  orchestera notebook connect explore --stack shared --local-port 8888",
-		Args:    args("NAME"),
-		RunE: withClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		Args:    clikit.Args("NAME"),
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			n, err := ns(cmd, c)
 			if err != nil {
 				return err
@@ -168,11 +171,11 @@ func forwarder(conn api.NotebookConnection, namespace string, local int, stop <-
 	return portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{fmt.Sprintf("%d:%d", local, conn.Port)}, stop, ready, io.Discard, errOut)
 }
 
-func (o *Options) renderNotebooks(rows []api.Notebook, v any) error {
-	return o.render(v, func(w *tabwriter.Writer) {
-		row(w, "NAME", "NAMESPACE", "IMAGE", "PHASE", "READY", "CREATED")
+func renderNotebooks(o *clikit.Options, rows []api.Notebook, v any) error {
+	return o.Render(v, func(w *tabwriter.Writer) {
+		clikit.Row(w, "NAME", "NAMESPACE", "IMAGE", "PHASE", "READY", "CREATED")
 		for _, nb := range rows {
-			row(w, nb.Name, nb.Namespace, nb.Image, nb.Phase, nb.Ready, ago(nb.CreatedAt))
+			clikit.Row(w, nb.Name, nb.Namespace, nb.Image, nb.Phase, nb.Ready, clikit.Ago(nb.CreatedAt))
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package cli
+package runcmd
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/api"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -23,7 +24,9 @@ const (
 	exitCancelled = 130 // as for ^C
 )
 
-func newRun(o *Options) *cobra.Command {
+// NewRun is `orchestera run`: submit a pipeline run, follow its log and
+// exit with its outcome.
+func NewRun(o *clikit.Options) *cobra.Command {
 	var (
 		stack, namespace, project, key string
 		runArgs, secrets               []string
@@ -51,15 +54,15 @@ nothing listening at the server's address it fails at once.`,
 		Example: `  orchestera run --stack local --namespace default \
     --classpath example.spark.application.HelloWorld --application-name hello \
     --project examples/hello-world --arg min_distance_km=2 --timeout 30m`,
-		Args: args(),
+		Args: clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := atLeastOne(cmd, "executor-instances", "executor-cores"); err != nil {
+			if err := clikit.AtLeastOne(cmd, "executor-instances", "executor-cores"); err != nil {
 				return err
 			}
-			if err := wholeSeconds("timeout", timeout); err != nil {
+			if err := clikit.WholeSeconds("timeout", timeout); err != nil {
 				return err
 			}
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -87,11 +90,11 @@ nothing listening at the server's address it fails at once.`,
 			}
 			r, err := submit(cmd.Context(), c, stack, namespace, key, spec)
 			if err != nil {
-				return flagged(err, runFlags)
+				return clikit.Flagged(err, runFlags)
 			}
 			if detach {
 				if o.Output != "table" {
-					return o.renderRun(r)
+					return renderRun(o, r)
 				}
 				fmt.Fprintf(o.Out, "%s\n", r.ID)
 				fmt.Fprintf(o.Err, "run %s is %s; follow it with: orchestera runs logs %s -f\n", r.ID, r.State, r.ID)
@@ -109,7 +112,7 @@ nothing listening at the server's address it fails at once.`,
 				return fmt.Errorf("following run %s: %w", r.ID, err)
 			}
 			if o.Output != "table" {
-				if err := o.renderRun(r); err != nil {
+				if err := renderRun(o, r); err != nil {
 					return err
 				}
 			}
@@ -137,7 +140,7 @@ nothing listening at the server's address it fails at once.`,
 	f.StringVar(&key, "idempotency-key", "", "reuse a key to make a resubmission return the same run (default: a new key)")
 	cmd.MarkFlagRequired("classpath")
 	cmd.MarkFlagRequired("application-name")
-	cmd.RegisterFlagCompletionFunc("stack", completeStacks(o))
+	cmd.RegisterFlagCompletionFunc("stack", clikit.CompleteStacks(o))
 	return cmd
 }
 
@@ -195,7 +198,7 @@ func outcome(r api.Run) error {
 	if !r.State.Terminal() {
 		return errors.New("the log ended but the run is still " + string(r.State))
 	}
-	return &ExitError{Code: code, Message: msg}
+	return &clikit.ExitError{Code: code, Message: msg}
 }
 
 // placeRun settles where a run goes and what it ships: on the local stack
@@ -215,7 +218,7 @@ func placeRun(cmd *cobra.Command, c *client.Client, stack string, namespace *str
 		spec.Project = abs
 		return nil
 	}
-	ns, err := onlyNamespace(cmd.Context(), c, stack, *namespace)
+	ns, err := clikit.OnlyNamespace(cmd.Context(), c, stack, *namespace)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package cli_test
+package awscmd_test
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestAWSPolicyPrintsTheGolden(t *testing.T) {
-	want, err := os.ReadFile(filepath.Join("..", "iampolicy", "testdata", "access-policy.golden.json"))
+	want, err := os.ReadFile(filepath.Join("..", "..", "iampolicy", "testdata", "access-policy.golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package cli
+package awscmd
 
 import (
 	"fmt"
@@ -6,10 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSCheckTrust(o *Options) *cobra.Command {
+func newCheckTrust(o *clikit.Options) *cobra.Command {
 	var externalID, platform string
 	cmd := &cobra.Command{
 		Use:   "check-trust FILE",
@@ -24,16 +25,16 @@ file cannot be read or parsed or a flag is wrong.`,
 			"  aws iam get-role --role-name OrchesteraAccessRole --query Role.AssumeRolePolicyDocument | orchestera aws check-trust - --external-id $EXTERNAL_ID",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return &ExitError{Code: 2, Message: fmt.Sprintf("check-trust needs exactly one trust policy FILE, got %d", len(args))}
+				return &clikit.ExitError{Code: 2, Message: fmt.Sprintf("check-trust needs exactly one trust policy FILE, got %d", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if externalID == "" {
-				return &ExitError{Code: 2, Message: "--external-id is required: your organization's external ID"}
+				return &clikit.ExitError{Code: 2, Message: "--external-id is required: your organization's external ID"}
 			}
 			if err := accountID("platform-account-id", platform); err != nil {
-				return &ExitError{Code: 2, Message: err.Error()}
+				return &clikit.ExitError{Code: 2, Message: err.Error()}
 			}
 			doc, err := readPolicy(cmd, args[0])
 			if err != nil {
@@ -44,7 +45,7 @@ file cannot be read or parsed or a flag is wrong.`,
 				OK       bool                `json:"ok"`
 				Problems []iampolicy.Problem `json:"problems"`
 			}{len(problems) == 0, append([]iampolicy.Problem{}, problems...)}
-			if err := o.render(out, func(w *tabwriter.Writer) {
+			if err := o.Render(out, func(w *tabwriter.Writer) {
 				if len(problems) == 0 {
 					fmt.Fprintln(w, "trust policy OK")
 				}
@@ -55,7 +56,7 @@ file cannot be read or parsed or a flag is wrong.`,
 				return err
 			}
 			if len(problems) > 0 {
-				return &ExitError{Code: 1, Message: fmt.Sprintf("%s: %d problem(s) in the trust policy", args[0], len(problems))}
+				return &clikit.ExitError{Code: 1, Message: fmt.Sprintf("%s: %d problem(s) in the trust policy", args[0], len(problems))}
 			}
 			return nil
 		},

@@ -1,4 +1,4 @@
-package cli
+package awscmd
 
 import (
 	"context"
@@ -10,11 +10,12 @@ import (
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/aws/onboard"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSBootstrap(o *Options) *cobra.Command {
+func newBootstrap(o *clikit.Options) *cobra.Command {
 	var externalID, platformID string
 	var aws onboard.Options
 	cmd := &cobra.Command{
@@ -38,11 +39,11 @@ then trusts exactly the account that server runs as. --external-id and
 --platform-account-id override them.`,
 		Example: "  orchestera aws bootstrap --profile sparklith\n" +
 			"  orchestera aws bootstrap --external-id 3mT9cQ... --platform-account-id 017059471480 -o json",
-		Args: args(),
+		Args: clikit.Args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			explicitPlatform := cmd.Flags().Changed("platform-account-id")
 			if externalID == "" || !explicitPlatform {
-				ext, err := o.serverExternalID(cmd.Context())
+				ext, err := serverExternalID(cmd.Context(), o)
 				switch {
 				case errors.Is(err, errNotLoggedIn) && externalID != "":
 					// Nobody to ask: the guide's account, which the output names.
@@ -66,11 +67,11 @@ then trusts exactly the account that server runs as. --external-id and
 			if err != nil {
 				return err
 			}
-			c, err := onboard.Bootstrap(cmd.Context(), clients.IAM, clients.STS, externalID, platformID, o.progress())
+			c, err := onboard.Bootstrap(cmd.Context(), clients.IAM, clients.STS, externalID, platformID, progress(o))
 			if err != nil {
 				return err
 			}
-			return o.render(c, func(w *tabwriter.Writer) {
+			return o.Render(c, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "role ARN: %s\n", c.RoleARN)
 			})
 		},
@@ -87,8 +88,8 @@ var errNotLoggedIn = errors.New("not logged in")
 
 // serverExternalID asks the server the CLI is logged in to for the
 // organization's external ID and the account customer roles must trust.
-func (o *Options) serverExternalID(ctx context.Context) (api.ExternalID, error) {
-	server, token, err := o.resolve()
+func serverExternalID(ctx context.Context, o *clikit.Options) (api.ExternalID, error) {
+	server, token, err := o.Resolve()
 	if err != nil {
 		return api.ExternalID{}, err
 	}

@@ -1,4 +1,4 @@
-package cli
+package clikit
 
 import (
 	"encoding/json"
@@ -10,8 +10,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// render prints v as JSON or YAML, or as a table through table.
-func (o *Options) render(v any, table func(w *tabwriter.Writer)) error {
+// Render prints v as JSON or YAML, or as a table through table.
+func (o *Options) Render(v any, table func(w *tabwriter.Writer)) error {
 	switch o.Output {
 	case "json":
 		enc := json.NewEncoder(o.Out)
@@ -30,37 +30,37 @@ func (o *Options) render(v any, table func(w *tabwriter.Writer)) error {
 	return w.Flush()
 }
 
-// page is how every list prints with -o json and -o yaml: one shape for
+// Page is how every list prints with -o json and -o yaml: one shape for
 // all of them, paged or not, so a script reads .items everywhere and
 // .next_cursor where there is another page.
-type page struct {
+type Page struct {
 	Items      any    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// newPage is items (a slice; a nil one prints as []) as a page.
-func newPage(items any, next string) page {
+// NewPage is items (a slice; a nil one prints as []) as a page.
+func NewPage(items any, next string) Page {
 	if v := reflect.ValueOf(items); v.Kind() == reflect.Slice && v.IsNil() {
 		items = reflect.MakeSlice(v.Type(), 0, 0).Interface()
 	}
-	return page{Items: items, NextCursor: next}
+	return Page{Items: items, NextCursor: next}
 }
 
-// renderList prints a list: as a page with -o json/yaml, else through table.
-func (o *Options) renderList(items any, next string, table func(w *tabwriter.Writer)) error {
-	return o.render(newPage(items, next), table)
+// RenderList prints a list: as a page with -o json/yaml, else through table.
+func (o *Options) RenderList(items any, next string, table func(w *tabwriter.Writer)) error {
+	return o.Render(NewPage(items, next), table)
 }
 
-// deleted is what a deletion prints with -o json/yaml: the API answers it
+// Deleted is what a deletion prints with -o json/yaml: the API answers it
 // with no body.
-type deleted struct {
+type Deleted struct {
 	Kind    string `json:"kind"`
 	ID      string `json:"id"`
 	Deleted bool   `json:"deleted"`
 }
 
-// row writes tab-separated cells.
-func row(w *tabwriter.Writer, cells ...any) {
+// Row writes tab-separated cells.
+func Row(w *tabwriter.Writer, cells ...any) {
 	for i, c := range cells {
 		if i > 0 {
 			fmt.Fprint(w, "\t")
@@ -70,15 +70,17 @@ func row(w *tabwriter.Writer, cells ...any) {
 	fmt.Fprintln(w)
 }
 
-// when formats an optional time for tables.
-func when(t *time.Time) string {
+// When formats an optional time for tables.
+func When(t *time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return ago(*t)
+	return Ago(*t)
 }
 
-func ago(t time.Time) string {
+// Ago is how long ago t was, for tables: "just now", "5m ago", "3h ago" or
+// the date.
+func Ago(t time.Time) string {
 	d := time.Since(t).Round(time.Second)
 	switch {
 	case d < time.Minute:
@@ -89,4 +91,12 @@ func ago(t time.Time) string {
 		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
 	return t.Format("2006-01-02")
+}
+
+// Dash is s, or "-" for an empty cell.
+func Dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

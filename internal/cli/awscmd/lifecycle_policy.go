@@ -1,12 +1,13 @@
-package cli
+package awscmd
 
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSLifecyclePolicy(o *Options) *cobra.Command {
+func newLifecyclePolicy(o *clikit.Options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "lifecycle-policy",
 		Short: "Print OrchesteraLifecyclePolicy, what destroying and repairing stacks needs beyond the guide's policy",
@@ -20,7 +21,7 @@ OrchesteraAccessRole.`,
 		Example: "  orchestera aws lifecycle-policy > orchestera-lifecycle-policy.json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.writeDocument(iampolicy.LifecyclePolicy().JSON())
+			return writeDocument(o, iampolicy.LifecyclePolicy().JSON())
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package cli_test
+package runcmd_test
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orchestera/orchestera/internal/cli/clitest"
 	"github.com/orchestera/orchestera/internal/config"
 )
 
@@ -24,7 +25,7 @@ func TestRunsListFiltersByApplication(t *testing.T) {
 	if err := config.Save(home, config.Client{Server: srv.URL, Token: "orch_test"}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := run(t, home, "runs", "list", "--application", "daily-sales", "--state", "failed")
+	out, err := clitest.Run(t, home, "runs", "list", "--application", "daily-sales", "--state", "failed")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package cli
+package awscmd
 
 import (
 	"errors"
@@ -10,14 +10,15 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-// newAWS groups the AWS account setup commands: documents printed and
+// New groups the AWS account setup commands: documents printed and
 // checked offline, and bootstrap commands that use the caller's own AWS
 // credentials. None of them calls the Orchestera server.
-func newAWS(o *Options) *cobra.Command {
+func New(o *clikit.Options) *cobra.Command {
 	aws := &cobra.Command{
 		Use:   "aws",
 		Short: "Set up your AWS account for Orchestera: IAM policies, the access role and their checks",
@@ -28,14 +29,14 @@ bootstrap-management). The print and check commands work offline.`,
 			"  orchestera aws check-policy my-policy.json\n" +
 			"  orchestera aws check-trust trust.json --external-id $EXTERNAL_ID",
 	}
-	aws.AddCommand(newAWSPolicy(o), newAWSLifecyclePolicy(o), newAWSTrustPolicy(o), newAWSManagementPolicy(o), newAWSTemplate(o),
-		newAWSCheckPolicy(o), newAWSCheckTrust(o), newAWSBootstrap(o), newAWSBootstrapManagement(o))
+	aws.AddCommand(newPolicy(o), newLifecyclePolicy(o), newTrustPolicy(o), newManagementPolicy(o), newTemplate(o),
+		newCheckPolicy(o), newCheckTrust(o), newBootstrap(o), newBootstrapManagement(o))
 	return aws
 }
 
 // writeDocument prints a JSON document as is (what a customer pastes into
 // the console), or as YAML with -o yaml for CloudFormation and Terraform.
-func (o *Options) writeDocument(b []byte) error {
+func writeDocument(o *clikit.Options, b []byte) error {
 	if o.Output == "yaml" {
 		y, err := yaml.JSONToYAML(b)
 		if err != nil {
@@ -69,11 +70,11 @@ func readPolicy(cmd *cobra.Command, path string) (iampolicy.Document, error) {
 		err = pe.Err // the path is in the message already
 	}
 	if err != nil {
-		return iampolicy.Document{}, &ExitError{Code: 2, Message: fmt.Sprintf("%s: %v", path, err)}
+		return iampolicy.Document{}, &clikit.ExitError{Code: 2, Message: fmt.Sprintf("%s: %v", path, err)}
 	}
 	d, err := iampolicy.Parse(b)
 	if err != nil {
-		return d, &ExitError{Code: 2, Message: fmt.Sprintf("%s: %v", path, err)}
+		return d, &clikit.ExitError{Code: 2, Message: fmt.Sprintf("%s: %v", path, err)}
 	}
 	return d, nil
 }
@@ -81,5 +82,5 @@ func readPolicy(cmd *cobra.Command, path string) (iampolicy.Document, error) {
 // usageExit makes argument and flag mistakes of the check commands exit 2,
 // so 1 keeps meaning "the document falls short".
 func usageExit(cmd *cobra.Command) {
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: 2, Message: err.Error()} })
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &clikit.ExitError{Code: 2, Message: err.Error()} })
 }

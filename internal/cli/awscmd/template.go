@@ -1,4 +1,4 @@
-package cli
+package awscmd
 
 import (
 	"fmt"
@@ -6,10 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSTemplate(o *Options) *cobra.Command {
+func newTemplate(o *clikit.Options) *cobra.Command {
 	var templateURL, externalID, platform, region string
 	cmd := &cobra.Command{
 		Use:   "template",
@@ -38,7 +39,7 @@ CAPABILITY_NAMED_IAM acknowledgement, since the names are fixed.`,
 					return err
 				}
 			}
-			if err := o.writeDocument(iampolicy.CloudFormationTemplate()); err != nil {
+			if err := writeDocument(o, iampolicy.CloudFormationTemplate()); err != nil {
 				return err
 			}
 			if templateURL == "" {

@@ -1,4 +1,4 @@
-package cli
+package clikit
 
 import (
 	"context"
@@ -14,19 +14,21 @@ import (
 // not answer (within a few seconds) completes nothing rather than hang the
 // shell.
 
-type completer func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective)
+// Completer completes a positional argument or a flag.
+type Completer func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective)
 
-// runStates are the states a run can be in.
-var runStates = []string{"pending", "starting", "running", "succeeded", "failed", "cancelled"}
+// RunStates are the states a run can be in.
+var RunStates = []string{"pending", "starting", "running", "succeeded", "failed", "cancelled"}
 
-func completeStates(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	return runStates, cobra.ShellCompDirectiveNoFileComp
+// CompleteStates completes a run state.
+func CompleteStates(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return RunStates, cobra.ShellCompDirectiveNoFileComp
 }
 
-// ask completes from the server's answer through list.
-func ask(o *Options, list func(ctx context.Context, c *client.Client) ([]cobra.Completion, error)) completer {
+// Ask completes from the server's answer through list.
+func Ask(o *Options, list func(ctx context.Context, c *client.Client) ([]cobra.Completion, error)) Completer {
 	return func(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		c, err := o.client()
+		c, err := o.Client()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -40,8 +42,8 @@ func ask(o *Options, list func(ctx context.Context, c *client.Client) ([]cobra.C
 	}
 }
 
-// first completes only the first positional argument.
-func first(f completer) completer {
+// First completes only the first positional argument.
+func First(f Completer) Completer {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -50,8 +52,9 @@ func first(f completer) completer {
 	}
 }
 
-func completeStacks(o *Options) completer {
-	return ask(o, func(ctx context.Context, c *client.Client) ([]cobra.Completion, error) {
+// CompleteStacks completes a stack name, with its kind and state.
+func CompleteStacks(o *Options) Completer {
+	return Ask(o, func(ctx context.Context, c *client.Client) ([]cobra.Completion, error) {
 		sts, err := c.ListStacks(ctx)
 		var out []cobra.Completion
 		for _, s := range sts {
@@ -61,8 +64,9 @@ func completeStacks(o *Options) completer {
 	})
 }
 
-func completeRuns(o *Options) completer {
-	return ask(o, func(ctx context.Context, c *client.Client) ([]cobra.Completion, error) {
+// CompleteRuns completes a run id, with its application and state.
+func CompleteRuns(o *Options) Completer {
+	return Ask(o, func(ctx context.Context, c *client.Client) ([]cobra.Completion, error) {
 		p, err := c.ListRuns(ctx, client.RunQuery{Limit: 50})
 		var out []cobra.Completion
 		for _, r := range p.Items {
@@ -72,8 +76,10 @@ func completeRuns(o *Options) completer {
 	})
 }
 
-func completeConnections(o *Options) completer {
-	return ask(o, func(ctx context.Context, c *client.Client) ([]cobra.Completion, error) {
+// CompleteConnections completes a connection id, with its role and
+// state.
+func CompleteConnections(o *Options) Completer {
+	return Ask(o, func(ctx context.Context, c *client.Client) ([]cobra.Completion, error) {
 		cs, err := c.ListConnections(ctx)
 		var out []cobra.Completion
 		for _, x := range cs {

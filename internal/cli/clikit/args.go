@@ -1,4 +1,4 @@
-package cli
+package clikit
 
 import (
 	"errors"
@@ -11,9 +11,9 @@ import (
 	"github.com/orchestera/orchestera/internal/client"
 )
 
-// args accepts exactly the named positional arguments, none of them empty:
+// Args accepts exactly the named positional arguments, none of them empty:
 // `orchestera runs get ""` would otherwise call the listing's URL.
-func args(names ...string) cobra.PositionalArgs {
+func Args(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, got []string) error {
 		if len(got) != len(names) {
 			if len(names) == 0 {
@@ -30,9 +30,9 @@ func args(names ...string) cobra.PositionalArgs {
 	}
 }
 
-// atLeastOne refuses a count flag the user set below 1: the server reads 0
+// AtLeastOne refuses a count flag the user set below 1: the server reads 0
 // as "not given" and would put its default in its place.
-func atLeastOne(cmd *cobra.Command, flags ...string) error {
+func AtLeastOne(cmd *cobra.Command, flags ...string) error {
 	for _, name := range flags {
 		f := cmd.Flags().Lookup(name)
 		if f == nil || !f.Changed {
@@ -46,17 +46,17 @@ func atLeastOne(cmd *cobra.Command, flags ...string) error {
 	return nil
 }
 
-// inRange refuses an int flag outside [min, max], naming it.
-func inRange(flag string, v, min, max int) error {
+// InRange refuses an int flag outside [min, max], naming it.
+func InRange(flag string, v, min, max int) error {
 	if v < min || v > max {
 		return fmt.Errorf("--%s %d: must be between %d and %d", flag, v, min, max)
 	}
 	return nil
 }
 
-// wholeSeconds refuses a negative duration flag, or one with a fraction of a
+// WholeSeconds refuses a negative duration flag, or one with a fraction of a
 // second that the API (whole seconds) would silently drop.
-func wholeSeconds(flag string, d time.Duration) error {
+func WholeSeconds(flag string, d time.Duration) error {
 	switch {
 	case d < 0:
 		return fmt.Errorf("--%s %s: must not be negative", flag, d)
@@ -66,9 +66,9 @@ func wholeSeconds(flag string, d time.Duration) error {
 	return nil
 }
 
-// parseTime reads a time flag: an RFC 3339 time, or a duration meaning that
+// ParseTime reads a time flag: an RFC 3339 time, or a duration meaning that
 // long ago (10m, 2h).
-func parseTime(flag, v string, now time.Time) (time.Time, error) {
+func ParseTime(flag, v string, now time.Time) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -84,9 +84,9 @@ func parseTime(flag, v string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--%s %q: must be a duration such as 10m (that long ago) or a time such as 2026-11-29T10:00:00Z", flag, v)
 }
 
-// flagged renames the fields of a server's problem to what the user typed:
+// Flagged renames the fields of a server's problem to what the user typed:
 // the API says timeout_seconds, the user typed --timeout.
-func flagged(err error, names map[string]string) error {
+func Flagged(err error, names map[string]string) error {
 	var e *client.Error
 	if !errors.As(err, &e) || len(e.Errors) == 0 {
 		return err

@@ -1,12 +1,13 @@
-package cli
+package awscmd
 
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSManagementPolicy(o *Options) *cobra.Command {
+func newManagementPolicy(o *clikit.Options) *cobra.Command {
 	var member string
 	cmd := &cobra.Command{
 		Use:   "management-policy",
@@ -20,7 +21,7 @@ OrganizationAccountAccessRole.`,
 			if err := accountID("member-account-id", member); err != nil {
 				return err
 			}
-			return o.writeDocument(iampolicy.ManagementPolicy(member).JSON())
+			return writeDocument(o, iampolicy.ManagementPolicy(member).JSON())
 		},
 	}
 	cmd.Flags().StringVar(&member, "member-account-id", "", "the Orchestera Sparklith member account's ID (required)")

@@ -1,4 +1,4 @@
-package cli
+package awscmd
 
 import (
 	"bytes"
@@ -7,10 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSCheckPolicy(o *Options) *cobra.Command {
+func newCheckPolicy(o *clikit.Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check-policy FILE...",
 		Short: "List the required actions your policies do not grant; exit 1 if any",
@@ -25,7 +26,7 @@ paste is printed to stderr), 2 when a file cannot be read or parsed.`,
 			"  aws iam get-policy-version --policy-arn $ARN --version-id v1 --query PolicyVersion.Document | orchestera aws check-policy -",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &ExitError{Code: 2, Message: "check-policy needs at least one policy FILE"}
+				return &clikit.ExitError{Code: 2, Message: "check-policy needs at least one policy FILE"}
 			}
 			return nil
 		},
@@ -44,7 +45,7 @@ paste is printed to stderr), 2 when a file cannot be read or parsed.`,
 				OK      bool     `json:"ok"`
 				Missing []string `json:"missing"`
 			}{len(missing) == 0, append([]string{}, missing...)}
-			if err := o.render(out, func(w *tabwriter.Writer) {
+			if err := o.Render(out, func(w *tabwriter.Writer) {
 				for _, a := range missing {
 					fmt.Fprintln(w, a)
 				}
@@ -55,7 +56,7 @@ paste is printed to stderr), 2 when a file cannot be read or parsed.`,
 				fmt.Fprintf(o.Err, "all %d required actions are granted\n", len(required))
 				return nil
 			}
-			return &ExitError{Code: 1, Message: fmt.Sprintf(
+			return &clikit.ExitError{Code: 1, Message: fmt.Sprintf(
 				"%d of %d required actions are not granted. Attach this policy too, or add its statement to yours "+
 					"(if a Deny withholds them, narrow the Deny instead):\n%s",
 				len(missing), len(required), bytes.TrimRight(iampolicy.AddStatement(missing).JSON(), "\n"))}

@@ -1,4 +1,4 @@
-package cli
+package awscmd
 
 import (
 	"context"
@@ -11,10 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/aws/onboard"
+	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/iampolicy"
 )
 
-func newAWSBootstrapManagement(o *Options) *cobra.Command {
+func newBootstrapManagement(o *clikit.Options) *cobra.Command {
 	var opts onboard.ManagementOptions
 	var aws onboard.Options
 	var timeout time.Duration
@@ -57,11 +58,11 @@ nothing. It is safe to run again: what is in place is reported as "already".`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			member, err := onboard.BootstrapManagement(ctx, clients.IAM, clients.Organizations, opts, o.progress())
+			member, err := onboard.BootstrapManagement(ctx, clients.IAM, clients.Organizations, opts, progress(o))
 			if err != nil {
 				return err
 			}
-			return o.render(map[string]string{"member_account_id": member}, func(w *tabwriter.Writer) {
+			return o.Render(map[string]string{"member_account_id": member}, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "member account: %s\n", member)
 				fmt.Fprintf(w, "next: with credentials for account %s (switch into %s), run: orchestera aws bootstrap (it asks the server you are logged in to for the external ID and the account to trust)\n",
 					member, iampolicy.MemberRoleName)
@@ -81,7 +82,7 @@ nothing. It is safe to run again: what is in place is reported as "already".`,
 
 // progress is where AWS commands print their actions: with the table
 // output, and on stderr when stdout carries JSON or YAML.
-func (o *Options) progress() io.Writer {
+func progress(o *clikit.Options) io.Writer {
 	if o.Output == "table" {
 		return o.Out
 	}
