@@ -118,11 +118,11 @@ func run(ctx context.Context, o options) (err error) {
 			return err
 		}
 	}
-	idleRSS, _, err := srv.Memory()
+	idle, err := srv.Memory()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("server ready at %s; idle RSS %.1f MB; GET /v1/whoami answers %d bytes\n", srv.URL, idleRSS, len(body))
+	fmt.Printf("server ready at %s; idle RSS %.1f MB; GET /v1/whoami answers %d bytes\n", srv.URL, idle.RSS, len(body))
 
 	bareURL, closeBare, err := benchkit.StartBare("application/json", "/v1/whoami", body)
 	if err != nil {
@@ -153,7 +153,7 @@ func run(ctx context.Context, o options) (err error) {
 		bare = append(bare, r)
 		fmt.Printf("round %d  bare         %10.1f req/s  p50 %5.2f ms  p99 %5.2f ms\n", i+1, r.RPS, r.P50, r.P99)
 	}
-	loadRSS, peakRSS, err := srv.Memory()
+	load, err := srv.Memory()
 	if err != nil {
 		return err
 	}
@@ -166,9 +166,10 @@ func run(ctx context.Context, o options) (err error) {
 	fmt.Printf("  %-12s %10.1f %8.2f %8.2f\n", "orchestera", om.RPS, om.P50, om.P99)
 	fmt.Printf("  %-12s %10.1f %8.2f %8.2f\n", "bare", bm.RPS, bm.P50, bm.P99)
 	fmt.Printf("seed:   %d orgs, %d tokens in %.2fs\n", o.orgs, len(seeded.secrets), seeded.took.Seconds())
-	fmt.Printf("memory: idle RSS %.1f MB, after load %.1f MB, peak %.1f MB\n", idleRSS, loadRSS, peakRSS)
+	fmt.Printf("memory: idle RSS %.1f MB (%.1f MB anonymous), after load %.1f MB (%.1f MB anonymous), peak %.1f MB\n",
+		idle.RSS, idle.Anon, load.RSS, load.Anon, load.Peak)
 	fmt.Println("goals:")
-	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("idle RSS ≤ %.0f MB", goalIdleRSS), fmt.Sprintf("%.1f MB", idleRSS), verdict(idleRSS <= goalIdleRSS))
+	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("idle RSS ≤ %.0f MB", goalIdleRSS), fmt.Sprintf("%.1f MB", idle.RSS), verdict(idle.RSS <= goalIdleRSS))
 	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("ratio ≥ %.1f", goalRatio), fmt.Sprintf("%.3f", ratio), verdict(ratio >= goalRatio))
 	fmt.Printf("  %-20s %-10s %s\n", fmt.Sprintf("p99 ≤ %.0f ms", goalP99), fmt.Sprintf("%.2f ms", om.P99), verdict(om.P99 <= goalP99))
 	fmt.Printf("api_read_ratio=%.3f\n", ratio)

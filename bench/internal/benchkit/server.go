@@ -89,36 +89,37 @@ func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// Memory returns VmRSS and VmHWM (peak RSS) in MB, where MB means MiB as
-// ps and top count them.
-func (s *Server) Memory() (rss, peak float64, err error) {
+// Mem is a process's memory in MB, where MB means MiB as ps and top count
+// them: resident (VmRSS), its peak (VmHWM), and the anonymous part of the
+// resident (RssAnon: heap and stacks, not the binary's mapped pages).
+type Mem struct{ RSS, Peak, Anon float64 }
+
+// Memory reads the server's Mem from /proc.
+func (s *Server) Memory() (Mem, error) {
+	var m Mem
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	defer f.Close()
+	fields := map[string]*float64{"VmRSS": &m.RSS, "VmHWM": &m.Peak, "RssAnon": &m.Anon}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, _ := strings.Cut(sc.Text(), ":")
-		var dst *float64
-		switch k {
-		case "VmRSS":
-			dst = &rss
-		case "VmHWM":
-			dst = &peak
-		default:
+		dst, ok := fields[k]
+		if !ok {
 			continue
 		}
 		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("parsing %s %q: %w", k, v, err)
+			return m, fmt.Errorf("parsing %s %q: %w", k, v, err)
 		}
 		*dst = kb / 1024
 	}
-	if rss == 0 {
-		return 0, 0, errors.New("no VmRSS in /proc/PID/status")
+	if m.RSS == 0 {
+		return m, errors.New("no VmRSS in /proc/PID/status")
 	}
-	return rss, peak, sc.Err()
+	return m, sc.Err()
 }
 
 // Stop sends SIGTERM, as a process manager would, and waits for the
