@@ -75,8 +75,3 @@ func (c *Client) AcceptInvitation(ctx context.Context, ticket, invitationID, tok
 func (c *Client) CreateOrganization(ctx context.Context, ticket, tokenName string) (api.SignedIn, error) {
 	return send[api.SignedIn](ctx, c, http.MethodPost, "/auth/github/create-organization", map[string]any{"ticket": ticket, "token_name": tokenName})
 }
-
-// GetMember is GET /v1/members/{user_id}.
-func (c *Client) GetMember(ctx context.Context, userID string) (api.Member, error) {
-	return get[api.Member](ctx, c, "/v1/members/"+url.PathEscape(userID))
-}

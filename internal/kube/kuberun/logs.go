@@ -91,7 +91,9 @@ func (e *Executor) followLog(ctx context.Context, st domain.Stack, r domain.Run,
 		for fctx.Err() == nil {
 			stream, err := cs.CoreV1().Pods(pod.Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{Container: "driver", Follow: true}).Stream(fctx)
 			if err == nil {
-				err = lr.log.appendFrom(stream, lr.log.size())
+				if err := lr.log.appendFrom(stream, lr.log.size()); err != nil && fctx.Err() == nil {
+					e.cfg.Log.WarnContext(fctx, "following a driver's log", "run_id", r.ID, "err", err)
+				}
 				stream.Close()
 			}
 			// The stream ends with the container, or breaks: the watch
