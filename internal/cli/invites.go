@@ -7,6 +7,7 @@ import (
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/cli/clikit"
+	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/domain"
 )
 
@@ -26,17 +27,13 @@ that (verified, primary) email and then accepts the invitation explicitly
 An email belongs to one organization only.`,
 		Example: "  orchestera invites create ada@example.com --role admin",
 		Args:    clikit.Args("EMAIL"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			inv, err := c.CreateInvitation(cmd.Context(), args[0], domain.Role(role))
 			if err != nil {
 				return clikit.Flagged(err, map[string]string{"email": "EMAIL", "role": "--role"})
 			}
 			return renderInvitations(o, []api.Invitation{inv}, inv)
-		},
+		}),
 	}
 	create.Flags().StringVar(&role, "role", "member", "member or admin")
 	create.RegisterFlagCompletionFunc("role", cobra.FixedCompletions([]string{"member", "admin"}, cobra.ShellCompDirectiveNoFileComp))
@@ -45,33 +42,25 @@ An email belongs to one organization only.`,
 		Short:   "List invitations, newest first",
 		Example: "  orchestera invites list -o yaml",
 		Args:    clikit.Args(),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			invs, err := c.ListInvitations(cmd.Context())
 			if err != nil {
 				return err
 			}
 			return renderInvitations(o, invs, clikit.NewPage(invs, ""))
-		},
+		}),
 	}, &cobra.Command{
 		Use:     "revoke INVITATION_ID",
 		Short:   "Revoke a pending invitation; repeating it is harmless",
 		Example: "  orchestera invites revoke inv_ab12cd34ef56gh78",
 		Args:    clikit.Args("INVITATION_ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			inv, err := c.RevokeInvitation(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return renderInvitations(o, []api.Invitation{inv}, inv)
-		},
+		}),
 	})
 	return invites
 }

@@ -8,10 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/orchestera/orchestera/internal/cli/clikit"
 	"github.com/orchestera/orchestera/internal/client"
 	"github.com/orchestera/orchestera/internal/kubeconfig"
-	"github.com/spf13/cobra"
 )
 
 func newStacksKubeconfig(o *clikit.Options) *cobra.Command {

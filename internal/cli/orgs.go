@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/cli/clikit"
+	"github.com/orchestera/orchestera/internal/client"
 )
 
 func newOrgs(o *clikit.Options) *cobra.Command {
@@ -19,11 +20,7 @@ func newOrgs(o *clikit.Options) *cobra.Command {
 		Short:   "Show your organization",
 		Example: "  orchestera orgs get -o json",
 		Args:    clikit.Args(),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			org, err := c.Organization(cmd.Context())
 			if err != nil {
 				return err
@@ -32,7 +29,7 @@ func newOrgs(o *clikit.Options) *cobra.Command {
 				clikit.Row(w, "ID", "NAME", "CREATED")
 				clikit.Row(w, org.ID, org.Name, clikit.Ago(org.CreatedAt))
 			})
-		},
+		}),
 	})
 	return orgs
 }

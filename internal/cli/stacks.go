@@ -100,28 +100,20 @@ func newStacks(o *clikit.Options) *cobra.Command {
 			Short:   "List stacks",
 			Example: "  orchestera stacks list -o yaml",
 			Args:    clikit.Args(),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				c, err := o.Client()
-				if err != nil {
-					return err
-				}
+			RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 				sts, err := c.ListStacks(cmd.Context())
 				if err != nil {
 					return err
 				}
 				return renderStacks(o, sts, clikit.NewPage(sts, ""))
-			},
+			}),
 		}, &cobra.Command{
 			Use:               "get NAME",
 			Short:             "Show one stack",
 			Example:           "  orchestera stacks get local",
 			Args:              clikit.Args("NAME"),
 			ValidArgsFunction: clikit.First(clikit.CompleteStacks(o)),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := o.Client()
-				if err != nil {
-					return err
-				}
+			RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 				st, err := c.GetStack(cmd.Context(), args[0])
 				if err != nil {
 					return err
@@ -133,7 +125,7 @@ func newStacks(o *clikit.Options) *cobra.Command {
 						syncTable(w, st.Sync)
 					}
 				})
-			},
+			}),
 		})
 	return stacks
 }
@@ -211,11 +203,7 @@ func newNamespaces(o *clikit.Options) *cobra.Command {
 		Short:   "List a stack's namespaces",
 		Example: "  orchestera namespaces list --stack local -o json",
 		Args:    clikit.Args(),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			nss, err := c.ListNamespaces(cmd.Context(), stack)
 			if err != nil {
 				return err
@@ -226,17 +214,13 @@ func newNamespaces(o *clikit.Options) *cobra.Command {
 					clikit.Row(w, n.Name, n.Stack, clikit.Ago(n.CreatedAt))
 				}
 			})
-		},
+		}),
 	}, &cobra.Command{
 		Use:     "create NAME",
 		Short:   "Add a namespace (admin); repeating it is harmless",
 		Example: "  orchestera namespaces create etl --stack local",
 		Args:    clikit.Args("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			n, err := c.CreateNamespace(cmd.Context(), stack, args[0])
 			if err != nil {
 				return clikit.Flagged(err, map[string]string{"name": "NAME"})
@@ -244,7 +228,7 @@ func newNamespaces(o *clikit.Options) *cobra.Command {
 			return o.Render(n, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "namespace %s is ready on stack %s\n", n.Name, n.Stack)
 			})
-		},
+		}),
 	}, newNamespacesDelete(o, &stack))
 	return ns
 }

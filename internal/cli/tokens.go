@@ -8,6 +8,7 @@ import (
 
 	"github.com/orchestera/orchestera/internal/api"
 	"github.com/orchestera/orchestera/internal/cli/clikit"
+	"github.com/orchestera/orchestera/internal/client"
 )
 
 func newTokens(o *clikit.Options) *cobra.Command {
@@ -21,11 +22,7 @@ func newTokens(o *clikit.Options) *cobra.Command {
 		Short:   "Create a token; its secret is printed once",
 		Example: "  orchestera tokens create ci\n  ORCHESTERA_TOKEN=$(orchestera tokens create ci -o json | jq -r .secret)",
 		Args:    clikit.Args("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			t, err := c.CreateToken(cmd.Context(), args[0])
 			if err != nil {
 				return clikit.Flagged(err, map[string]string{"name": "NAME"})
@@ -35,39 +32,31 @@ func newTokens(o *clikit.Options) *cobra.Command {
 				clikit.Row(w, t.ID, t.Name, t.Secret)
 				fmt.Fprintln(w, "\nStore the secret now: it is not shown again.")
 			})
-		},
+		}),
 	}, &cobra.Command{
 		Use:     "list",
 		Short:   "List your tokens (never their secrets)",
 		Example: "  orchestera tokens list -o json",
 		Args:    clikit.Args(),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			ts, err := c.ListTokens(cmd.Context())
 			if err != nil {
 				return err
 			}
 			return renderTokens(o, ts, clikit.NewPage(ts, ""))
-		},
+		}),
 	}, &cobra.Command{
 		Use:     "revoke TOKEN_ID",
 		Short:   "Revoke a token; repeating it is harmless",
 		Example: "  orchestera tokens revoke tok_ab12cd34ef56gh78",
 		Args:    clikit.Args("TOKEN_ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			t, err := c.RevokeToken(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return renderTokens(o, []api.Token{t}, t)
-		},
+		}),
 	})
 	return tokens
 }

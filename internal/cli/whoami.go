@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orchestera/orchestera/internal/cli/clikit"
+	"github.com/orchestera/orchestera/internal/client"
 )
 
 func newWhoami(o *clikit.Options) *cobra.Command {
@@ -14,11 +15,7 @@ func newWhoami(o *clikit.Options) *cobra.Command {
 		Short:   "Show the user, organization and role your token acts as",
 		Example: "  orchestera whoami\n  orchestera whoami -o yaml",
 		Args:    clikit.Args(),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			me, err := c.Whoami(cmd.Context())
 			if err != nil {
 				return err
@@ -27,6 +24,6 @@ func newWhoami(o *clikit.Options) *cobra.Command {
 				clikit.Row(w, "USER", "EMAIL", "ORGANIZATION", "ROLE", "SERVER")
 				clikit.Row(w, me.User.ID, me.User.Email, me.Organization.Name, me.Role, c.Server())
 			})
-		},
+		}),
 	}
 }

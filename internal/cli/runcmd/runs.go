@@ -112,34 +112,26 @@ exit code (see orchestera run --help).`,
 		Example:           "  orchestera runs get run_ab12cd34ef56gh78 -o yaml",
 		Args:              clikit.Args("RUN_ID"),
 		ValidArgsFunction: clikit.First(clikit.CompleteRuns(o)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			r, err := c.GetRun(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return renderRun(o, r)
-		},
+		}),
 	}, &cobra.Command{
 		Use:               "cancel RUN_ID",
 		Short:             "Cancel a run (its whole process group); repeating it is harmless",
 		Example:           "  orchestera runs cancel run_ab12cd34ef56gh78",
 		Args:              clikit.Args("RUN_ID"),
 		ValidArgsFunction: clikit.First(clikit.CompleteRuns(o)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.Client()
-			if err != nil {
-				return err
-			}
+		RunE: clikit.WithClient(o, func(cmd *cobra.Command, c *client.Client, args []string) error {
 			r, err := c.CancelRun(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return renderRun(o, r)
-		},
+		}),
 	})
 	return runs
 }
