@@ -6,10 +6,8 @@ package connections
 
 import (
 	"context"
-	"encoding/base64"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
 )
@@ -200,7 +198,7 @@ func (s *Service) Audit(ctx context.Context, p domain.Principal, f domain.AuditF
 	}
 	if cursor != "" {
 		var err error
-		if f.BeforeAt, f.BeforeID, err = decodeCursor(cursor); err != nil {
+		if f.BeforeAt, f.BeforeID, err = domain.DecodeCursor(cursor); err != nil {
 			return nil, "", err
 		}
 	}
@@ -209,23 +207,5 @@ func (s *Service) Audit(ctx context.Context, p domain.Principal, f domain.AuditF
 		return es, "", err
 	}
 	last := es[len(es)-1]
-	return es, encodeCursor(last.At, last.ID), nil
-}
-
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.Format(time.RFC3339Nano) + "|" + id))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	bad := domain.Invalid("cursor", "cursor", "must be a next_cursor value from a previous page")
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	at, id, ok := strings.Cut(string(raw), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", bad
-	}
-	return t, id, nil
+	return es, domain.EncodeCursor(last.At, last.ID), nil
 }

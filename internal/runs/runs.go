@@ -5,11 +5,9 @@ package runs
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/orchestera/orchestera/internal/domain"
@@ -108,7 +106,7 @@ func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilt
 	}
 	if cursor != "" {
 		var err error
-		if f.AfterCreatedAt, f.AfterID, err = decodeCursor(cursor); err != nil {
+		if f.AfterCreatedAt, f.AfterID, err = domain.DecodeCursor(cursor); err != nil {
 			return nil, "", err
 		}
 	}
@@ -117,7 +115,7 @@ func (s *Service) List(ctx context.Context, p domain.Principal, f domain.RunFilt
 		return runs, "", err
 	}
 	last := runs[len(runs)-1]
-	return runs, encodeCursor(last), nil
+	return runs, domain.EncodeCursor(last.CreatedAt, last.ID), nil
 }
 
 // list reads one page. The application name lives in the stored spec
@@ -219,22 +217,4 @@ func validState(st domain.RunState) bool {
 		return true
 	}
 	return false
-}
-
-func encodeCursor(r domain.Run) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(r.CreatedAt.Format(time.RFC3339Nano) + "|" + r.ID))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	bad := domain.Invalid("cursor", "cursor", "must be a next_cursor value from a previous page")
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	at, id, ok := strings.Cut(string(raw), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", bad
-	}
-	return t, id, nil
 }
