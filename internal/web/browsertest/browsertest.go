@@ -32,8 +32,8 @@ type Browser struct {
 }
 
 // Start launches Chromium with the flags a machine without a network
-// needs (no QUIC, no background or component updates, no sync) and a
-// viewport of width × height.
+// needs (no QUIC, no background or component updates, no sync), never
+// throttled as a background page, and a viewport of width × height.
 func Start(t testing.TB, width, height int) *Browser {
 	t.Helper()
 	bin := binary(t)
@@ -43,6 +43,11 @@ func Start(t testing.TB, width, height int) *Browser {
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
+		// A page Chromium takes for a background one gets its frames and
+		// timers throttled, and a screenshot waits for a frame: on a busy
+		// machine one waited past its deadline.
+		chromedp.Flag("disable-renderer-backgrounding", true), chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
