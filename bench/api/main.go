@@ -21,8 +21,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/orchestera/orchestera/bench/internal/benchkit"
@@ -60,15 +58,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	// Cancelling on ^C lets the deferred cleanup stop the server and remove
-	// the temporary home.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench/api:", err)
-		os.Exit(1)
-	}
+	benchkit.Main("api", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 func run(ctx context.Context, o options) (err error) {

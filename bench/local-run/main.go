@@ -20,11 +20,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
+
+	"github.com/orchestera/orchestera/bench/internal/benchkit"
 )
 
 // goalOverhead is the goal the summary checks: median ours / median direct.
@@ -60,15 +60,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	// Cancelling on ^C lets the deferred cleanup stop the server and remove
-	// the temporary directories.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench/local-run:", err)
-		os.Exit(1)
-	}
+	benchkit.Main("local-run", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 func run(ctx context.Context, o options) (err error) {

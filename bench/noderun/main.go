@@ -15,17 +15,16 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/orchestera/orchestera/bench/internal/benchkit"
 	"github.com/orchestera/orchestera/bench/internal/kubebench"
 )
 
@@ -37,12 +36,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "runs each way, alternating")
 	project := flag.String("project", "examples/orchestera-lib-style", "the pipeline's project")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *bin, *kubeconfig, *project, *rounds); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/noderun:", err)
-		os.Exit(1)
-	}
+	benchkit.Main("noderun", func(ctx context.Context) error { return run(ctx, *bin, *kubeconfig, *project, *rounds) })
 }
 
 func run(ctx context.Context, bin, kubeconfig, project string, rounds int) error {

@@ -15,15 +15,13 @@
 package main
 
 import (
+	"github.com/orchestera/orchestera/bench/internal/benchkit"
 	"github.com/orchestera/orchestera/internal/aws/awsstack"
 	"github.com/orchestera/orchestera/internal/domain"
 
 	"context"
 	"flag"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 )
 
@@ -70,11 +68,5 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench/provision:", err)
-		os.Exit(1)
-	}
+	benchkit.Main("provision", func(ctx context.Context) error { return run(ctx, o) })
 }

@@ -21,9 +21,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"github.com/orchestera/orchestera/bench/internal/benchkit"
 )
 
 // The goals the summary checks.
@@ -55,15 +55,11 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	err := run(ctx, o)
-	cancel()
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench/submit:", err)
-		os.Exit(1)
-	}
+	benchkit.Main("submit", func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+		return run(ctx, o)
+	})
 }
 
 func run(ctx context.Context, o options) error {

@@ -147,6 +147,29 @@ func onboard(t *testing.T, extra ...string) *onboarded {
 		"ORCHESTERA_AWS_POLL_INTERVAL=100ms"}, eksKubernetes(t)...), extra...) // moto's EKS is never CREATING or DELETING for long
 	o := &onboarded{home: t.TempDir(), env: env}
 	o.server = startServer(t, o.home, env...)
+	member, memberCfg, memberEnv := memberAccount(t, moto, env)
+	o.member, o.memberEnv = memberCfg, memberEnv
+	var ext struct {
+		ExternalID string `json:"external_id"`
+	}
+	json.Unmarshal([]byte(cli(t, o.home, "connections", "external-id", "-o", "json")), &ext)
+	if r := cliEnv(t, o.home, memberEnv, "aws", "bootstrap", "--external-id", ext.ExternalID, "--platform-account-id", mototest.AccountID); r.code != 0 {
+		t.Fatalf("bootstrap: %s %s", r.stdout, r.stderr)
+	}
+	var conn struct{ ID string }
+	json.Unmarshal([]byte(cli(t, o.home, "connections", "create", "--role-arn", "arn:aws:iam::"+member+":role/"+iampolicy.AccessRoleName, "-o", "json")), &conn)
+	if r := cliResult(t, o.home, "connections", "verify", conn.ID); r.code != 0 {
+		t.Fatalf("verify: %s", r.stdout)
+	}
+	o.connID = conn.ID
+	return o
+}
+
+// memberAccount makes the member account through Organizations, as the
+// guide's management half does, and returns its id, an SDK configuration
+// and an environment acting in it.
+func memberAccount(t *testing.T, moto *mototest.Server, env []string) (string, aws.Config, []string) {
+	t.Helper()
 	ctx := context.Background()
 	platform := moto.Config("us-east-1")
 	orgs := organizations.NewFromConfig(platform)
@@ -165,25 +188,10 @@ func onboard(t *testing.T, extra ...string) *onboarded {
 		t.Fatal(err)
 	}
 	c := creds.Credentials
-	o.member = platform.Copy()
-	o.member.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	cfg := platform.Copy()
+	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}, nil
 	})
-	memberEnv := append(append([]string{}, env...), "AWS_ACCESS_KEY_ID="+aws.ToString(c.AccessKeyId),
+	return member, cfg, append(append([]string{}, env...), "AWS_ACCESS_KEY_ID="+aws.ToString(c.AccessKeyId),
 		"AWS_SECRET_ACCESS_KEY="+aws.ToString(c.SecretAccessKey), "AWS_SESSION_TOKEN="+aws.ToString(c.SessionToken))
-	o.memberEnv = memberEnv
-	var ext struct {
-		ExternalID string `json:"external_id"`
-	}
-	json.Unmarshal([]byte(cli(t, o.home, "connections", "external-id", "-o", "json")), &ext)
-	if r := cliEnv(t, o.home, memberEnv, "aws", "bootstrap", "--external-id", ext.ExternalID, "--platform-account-id", mototest.AccountID); r.code != 0 {
-		t.Fatalf("bootstrap: %s %s", r.stdout, r.stderr)
-	}
-	var conn struct{ ID string }
-	json.Unmarshal([]byte(cli(t, o.home, "connections", "create", "--role-arn", "arn:aws:iam::"+member+":role/"+iampolicy.AccessRoleName, "-o", "json")), &conn)
-	if r := cliResult(t, o.home, "connections", "verify", conn.ID); r.code != 0 {
-		t.Fatalf("verify: %s", r.stdout)
-	}
-	o.connID = conn.ID
-	return o
 }

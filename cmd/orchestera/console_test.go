@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -57,7 +53,7 @@ func TestConsoleAgainstMoto(t *testing.T) {
 		waitFor(t, b, "the setup page to show "+want, 5*time.Second, has(want))
 	}
 	shot(t, b, "aws-setup")
-	member, memberEnv := memberAccount(t, moto, env)
+	member, _, memberEnv := memberAccount(t, moto, env)
 	if r := cliEnv(t, t.TempDir(), memberEnv, "aws", "bootstrap", "--external-id", externalID, "--platform-account-id", mototest.AccountID); r.code != 0 {
 		t.Fatalf("bootstrap: %s %s", r.stdout, r.stderr)
 	}
@@ -225,31 +221,4 @@ func invitationIsAccepted(t *testing.T, b *browsertest.Browser, console string, 
 	bob.Do("the stack as a member", 30*time.Second, chromedp.Navigate(console+"/stacks/etl"))
 	heading(t, bob, "Stack etl")
 	waitFor(t, bob, "no Plan or Sync now for a member", 5*time.Second, `!document.querySelector('a[href$="/plan"]') && !document.querySelector('form[action$="/sync"]')`)
-}
-
-// memberAccount makes the member account through Organizations, as the
-// guide's management half does, and returns its id and an environment
-// acting in it.
-func memberAccount(t *testing.T, moto *mototest.Server, env []string) (string, []string) {
-	t.Helper()
-	ctx := context.Background()
-	platform := moto.Config("us-east-1")
-	orgs := organizations.NewFromConfig(platform)
-	if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
-		t.Fatal(err)
-	}
-	acct, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(iampolicy.MemberAccountName),
-		Email: aws.String("sparklith@example.com"), RoleName: aws.String(iampolicy.MemberRoleName)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	member := aws.ToString(acct.CreateAccountStatus.AccountId)
-	creds, err := sts.NewFromConfig(platform).AssumeRole(ctx, &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::" + member + ":role/" + iampolicy.MemberRoleName), RoleSessionName: aws.String("admin")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := creds.Credentials
-	return member, append(append([]string{}, env...), "AWS_ACCESS_KEY_ID="+aws.ToString(c.AccessKeyId),
-		"AWS_SECRET_ACCESS_KEY="+aws.ToString(c.SecretAccessKey), "AWS_SESSION_TOKEN="+aws.ToString(c.SessionToken))
 }

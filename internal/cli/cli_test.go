@@ -3,15 +3,10 @@ package cli_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,7 +17,6 @@ import (
 	"github.com/orchestera/orchestera/internal/config"
 	"github.com/orchestera/orchestera/internal/domain"
 	"github.com/orchestera/orchestera/internal/githubauth/githubtest"
-	"github.com/orchestera/orchestera/internal/poll"
 )
 
 func TestEveryCommandHasHelpWithAnExample(t *testing.T) {
@@ -148,32 +142,8 @@ func TestLoginThroughGitHub(t *testing.T) {
 
 	// Act as the browser: open the printed URL and follow every redirect,
 	// through the fake GitHub, the server's callback, to the CLI's loopback.
-	link := poll.For(t, "login to print its URL", 10*time.Second, func() (string, error) {
-		for _, f := range strings.Fields(out.String()) {
-			if strings.HasPrefix(f, s.URL+"/auth/github/login") {
-				return f, nil
-			}
-		}
-		return "", fmt.Errorf("it printed %q", out.String())
-	})
-	jar, _ := cookiejar.New(nil)
-	resp, err := (&http.Client{Jar: jar}).Get(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), "Signed in") {
-		t.Fatalf("browser landed on %d %s", resp.StatusCode, body)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("login did not finish")
-	}
+	browse(t, printedLink(t, out, s.URL))
+	waitDone(t, done)
 	if !strings.Contains(out.String(), "Logged in to "+s.URL+" as grace@example.com") {
 		t.Fatalf("login output: %s", out.String())
 	}
